@@ -1,0 +1,39 @@
+# One entry point: `make demo`, `make test`, `make bench`, `make lint`.
+# Everything runs from a local virtual environment that `make setup` creates from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.uir-installed
+export NO_ALBUMENTATIONS_UPDATE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup demo test lint bench gallery docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# Pinned: this exact release installs the CPU wheel; a looser spec pulls a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/uir build-dataset --out demo-dataset
+	$(BIN)/uir verify-manifest demo-dataset
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+docs: setup
+	$(BIN)/uir degradations --levels --markdown > docs/degradations.md
+
+clean:
+	rm -rf demo-dataset demo-run .pytest_cache
