@@ -39,6 +39,12 @@ class Degradation(ABC):
 
     abbrev: ClassVar[str]
     levels: ClassVar[tuple[Level, ...]]
+    # Runs of level indices along which severity must not decrease (mean PSNR must not rise). Grids that
+    # mix families (e.g. GB: isotropic, anisotropic, sinc ...) list one run per family; None = all levels.
+    monotone_runs: ClassVar[tuple[tuple[int, ...], ...] | None] = None
+    # Documented exceptions to monotonicity: (level_a, level_b) pairs allowed to break it, with a reason
+    # (e.g. JPEG q >= 90 where the 4:2:0 chroma floor dominates).
+    monotone_exceptions: ClassVar[dict[tuple[int, int], str]] = {}
 
     @abstractmethod
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
@@ -56,6 +62,9 @@ class Degradation(ABC):
         if result.shape != image.shape:
             raise AssertionError(f"{self.abbrev} changed the image shape {image.shape} -> {result.shape}")
         return to_uint8(result)
+
+    def severity_runs(self) -> tuple[tuple[int, ...], ...]:
+        return self.monotone_runs if self.monotone_runs is not None else (tuple(range(len(self.levels))),)
 
     def check_level(self, level: int) -> Level:
         if not 0 <= level < len(self.levels):
