@@ -1,0 +1,85 @@
+"""`uir build-dataset`: build (or resume) a paired dataset from a recipe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cli.output import print_json, progress_bar, stderr, stdout
+from uir_data.taxonomy import parse_type_list
+
+
+def command(
+    out: Path = typer.Option(..., "--out", help="Dataset root to create or resume."),
+    recipe: str = typer.Option("demo", "--recipe", help="Bundled recipe (demo, sweep, 5d, 12d, uir-2.5m) or a TOML path."),
+    source: list[str] = typer.Option(
+        [], "--source", help="A folder of clean images (replaces the recipe's clean sources), or NAME=PATH for a dataset."
+    ),
+    sources_root: Path | None = typer.Option(None, "--sources-root", help="Folder holding one sub-folder per dataset."),
+    types: str | None = typer.Option(None, "--types", help="Comma-separated type abbreviations, e.g. GN,J (default: the recipe's)."),
+    seed: int | None = typer.Option(None, "--seed", help="Global seed (default: the recipe's)."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: all cores)."),
+    limit: int | None = typer.Option(None, "--limit", help="Build only the first N pairs of the plan."),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    task_index: int | None = typer.Option(None, "--task-index", help="Array-job mode: this job's index."),
+    num_tasks: int | None = typer.Option(None, "--num-tasks", help="Array-job mode: number of jobs."),
+    allow_missing: bool = typer.Option(False, "--allow-missing", help="Build without datasets that are not found."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Build a paired dataset: plan -> tasks -> shards; rerunning into the same folder resumes."""
+    from uir_data.build import build_dataset
+
+    type_filter = parse_type_list(types) if types else None
+    with progress_bar("building") as progress:
+        bar = progress.add_task("building", total=None)
+
+        def on_start(plan, pending_pairs):
+            progress.update(bar, total=pending_pairs, description=f"building {plan.n_samples} pairs")
+
+        summary = build_dataset(
+            out,
+            recipe,
+            sources=tuple(source),
+            sources_root=sources_root,
+            types=type_filter,
+            seed=seed,
+            workers=workers,
+            limit=limit,
+            executor=executor,
+            task_index=task_index,
+            num_tasks=num_tasks,
+            allow_missing=allow_missing,
+            on_start=on_start,
+            on_task_done=lambda result: progress.advance(bar, result.planned),
+        )
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    _render(summary)
+
+
+def _render(summary) -> None:
+    splits = ("train", "val", "test")
+    table = Table(title=f"{summary.recipe} -> {summary.out}")
+    table.add_column("type")
+    for split in splits:
+        table.add_column(split, justify="right")
+    table.add_column("total", justify="right")
+    for abbrev, by_split in summary.pairs_by_type_split.items():
+        table.add_row(abbrev, *(str(by_split.get(s, 0)) for s in splits), str(sum(by_split.values())))
+    totals = [sum(b.get(s, 0) for b in summary.pairs_by_type_split.values()) for s in splits]
+    table.add_row("[bold]all", *(f"[bold]{t}" for t in totals), f"[bold]{summary.pairs_written}")
+    stdout.print(table)
+    state = "complete" if summary.complete else "partial (other array jobs still to run)"
+    stdout.print(
+        f"{summary.pairs_written} pairs ({state}); tasks run {summary.tasks_run}, skipped (already done) "
+        f"{summary.tasks_skipped}; {len(summary.rejected)} inputs rejected; {summary.seconds:.1f} s"
+    )
+    for rejection in summary.rejected[:20]:
+        stderr.print(f"[yellow]rejected[/] {rejection['file']}: {rejection['reason']}", highlight=False)
+    if len(summary.rejected) > 20:
+        stderr.print(f"... and {len(summary.rejected) - 20} more in {summary.out}/rejected.jsonl")
+    for name in summary.missing_datasets:
+        stderr.print(f"[yellow]missing[/] dataset {name} (skipped with --allow-missing)")

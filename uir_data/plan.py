@@ -1,0 +1,281 @@
+"""Recipe + sources -> plan: the full, ordered list of samples, grouped into units and tasks.
+
+A *unit* is one GT image with every sample made from it; it never spans two tasks, so each GT file is
+written by exactly one task. A *task* is a contiguous run of units (~`pairs_per_task` samples) and yields
+one manifest part. The plan depends only on the recipe and the sources, never on the worker count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from uir_data.degrade.registry import NotImplementedTypeError, get_degradation
+from uir_data.errors import UsageError
+from uir_data.recipe import Recipe, SyntheticBlock
+from uir_data.seeding import make_rng
+from uir_data.sources.base import CleanItem, PairItem
+from uir_data.taxonomy import get_type
+
+DEFAULT_PAIRS_PER_TASK = 64
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    sample_id: str
+    degradation: str
+    level: int | None
+    variant: int
+    lq_path: str
+    origin: str
+    source_path: str  # the LQ's source inside its dataset for paired data; the clean image otherwise
+    lq_file: str | None = None  # absolute path of a published LQ file (paired data only)
+    params: dict[str, Any] = field(default_factory=dict)  # dataset-provided params (paired data only)
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str  # "synthetic" or "paired"
+    gt_file: str  # absolute path of the clean image to load or copy
+    gt_path: str  # where the GT goes, relative to the dataset root
+    source_dataset: str
+    source_path: str  # the GT inside its dataset
+    group_id: str
+    license: str
+    split: str
+    samples: tuple[SampleSpec, ...]
+
+
+@dataclass(frozen=True)
+class Task:
+    index: int
+    units: tuple[Unit, ...]
+
+    @property
+    def n_samples(self) -> int:
+        return sum(len(unit.samples) for unit in self.units)
+
+
+@dataclass(frozen=True)
+class Plan:
+    tasks: tuple[Task, ...]
+    plan_hash: str
+
+    @property
+    def n_samples(self) -> int:
+        return sum(task.n_samples for task in self.tasks)
+
+    @property
+    def n_units(self) -> int:
+        return sum(len(task.units) for task in self.tasks)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe, readable rendering of a source path: 'a/b c.png' -> 'a--b_c_png'."""
+    text = text.replace("/", "--").replace(".", "_")
+    return re.sub(r"[^A-Za-z0-9_\-]", "_", text)
+
+
+def safe_relative(path: str, what: str) -> str:
+    """Reject absolute paths and '..' so manifest paths never escape the dataset root."""
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts or not posix.parts:
+        raise UsageError(f"{what} {path!r} must be a relative path inside its dataset")
+    return posix.as_posix()
+
+
+def assign_splits(groups: Sequence[str], fractions: dict[str, float]) -> dict[str, str]:
+    """Deterministic group -> split: groups ranked by a hash of their id, test and val quotas first.
+
+    A quota rounds to the nearest count but is at least 1 when its fraction is positive and there are
+    at least 3 groups, so even the 6-photo demo has a val and a test image.
+    """
+    unique = sorted(set(groups), key=lambda g: hashlib.sha256(g.encode()).hexdigest())
+    n = len(unique)
+    quotas = {}
+    for split in ("test", "val"):
+        fraction = fractions.get(split, 0.0)
+        count = round(fraction * n)
+        if fraction > 0 and n >= 3:
+            count = max(1, count)
+        quotas[split] = count
+    assignment = {}
+    position = 0
+    for split in ("test", "val"):
+        for group in unique[position : position + quotas[split]]:
+            assignment[group] = split
+        position += quotas[split]
+    for group in unique[position:]:
+        assignment[group] = "train"
+    return assignment
+
+
+def _choose_levels(block: SyntheticBlock, n_levels: int, seed: int, group_id: str, abbrev: str) -> list[int]:
+    if block.levels == "all":
+        return list(range(n_levels))
+    rng = make_rng(seed, "levels", group_id, abbrev)
+    k = max(1, block.variants_per_type)
+    if block.levels == "random":
+        return [int(x) for x in rng.integers(0, n_levels, size=k)]
+    # spread: k levels evenly over the grid with a random phase, so different images cover different levels
+    offset = int(rng.integers(0, n_levels))
+    return [(offset + (j * n_levels) // k) % n_levels for j in range(k)]
+
+
+def synthetic_units(
+    items: Sequence[CleanItem], block: SyntheticBlock, recipe: Recipe, split_of: dict[str, str]
+) -> list[Unit]:
+    units = []
+    for item in items:
+        source_path = safe_relative(item.source_path, f"source path of {item.file}")
+        dataset = slug(item.source_dataset)
+        stem = slug(source_path)
+        samples = []
+        for abbrev in block.types:
+            try:
+                degradation = get_degradation(abbrev)
+            except NotImplementedTypeError as error:
+                raise UsageError(f"{error}; choose other types with --types") from None
+            for variant, level in enumerate(
+                _choose_levels(block, len(degradation.levels), recipe.seed, item.group_id, abbrev)
+            ):
+                name = f"{abbrev}-L{level:02d}-v{variant}"
+                samples.append(
+                    SampleSpec(
+                        sample_id=f"{dataset}--{stem}--{name}",
+                        degradation=abbrev,
+                        level=level,
+                        variant=variant,
+                        lq_path=f"lq/{abbrev}/{dataset}/{stem}--{name}.png",
+                        origin="generated",
+                        source_path=source_path,
+                    )
+                )
+        units.append(
+            Unit(
+                kind="synthetic",
+                gt_file=str(item.file),
+                gt_path=f"gt/{dataset}/{stem}.png",
+                source_dataset=item.source_dataset,
+                source_path=source_path,
+                group_id=item.group_id,
+                license=item.license,
+                split=item.split or split_of[item.group_id],
+                samples=tuple(samples),
+            )
+        )
+    return units
+
+
+def paired_units(pairs: Sequence[PairItem]) -> list[Unit]:
+    """Group published pairs by their GT file, so a GT shared by many LQs is stored once."""
+    by_gt: dict[tuple[str, str], list[PairItem]] = {}
+    for pair in pairs:
+        by_gt.setdefault((pair.source_dataset, str(pair.gt_file)), []).append(pair)
+    units = []
+    for (dataset_name, gt_file), members in by_gt.items():
+        first = members[0]
+        dataset = slug(dataset_name)
+        gt_source = safe_relative(first.gt_source_path, f"GT path of {gt_file}")
+        samples = []
+        for pair in members:
+            lq_source = safe_relative(pair.source_path, f"LQ path of {pair.lq_file}")
+            abbrev = get_type(pair.degradation).abbrev
+            samples.append(
+                SampleSpec(
+                    sample_id=f"{dataset}--{slug(lq_source)}",
+                    degradation=abbrev,
+                    level=None,
+                    variant=0,
+                    lq_path=f"lq/{abbrev}/{dataset}/{lq_source}",
+                    origin=pair.origin,
+                    source_path=lq_source,
+                    lq_file=str(pair.lq_file),
+                    params=dict(pair.params),
+                )
+            )
+        units.append(
+            Unit(
+                kind="paired",
+                gt_file=gt_file,
+                gt_path=f"gt/{dataset}/{gt_source}",
+                source_dataset=dataset_name,
+                source_path=gt_source,
+                group_id=first.group_id,
+                license=first.license,
+                split=first.split,
+                samples=tuple(samples),
+            )
+        )
+    return units
+
+
+def limit_units(units: Sequence[Unit], limit: int | None) -> list[Unit]:
+    """Keep the first `limit` samples of the plan (the last unit may be cut short)."""
+    if limit is None:
+        return list(units)
+    kept, remaining = [], limit
+    for unit in units:
+        if remaining <= 0:
+            break
+        if len(unit.samples) > remaining:
+            unit = Unit(**{**unit.__dict__, "samples": unit.samples[:remaining]})
+        kept.append(unit)
+        remaining -= len(unit.samples)
+    return kept
+
+
+def pack_tasks(units: Sequence[Unit], pairs_per_task: int = DEFAULT_PAIRS_PER_TASK) -> list[Task]:
+    tasks, current, count = [], [], 0
+    for unit in units:
+        current.append(unit)
+        count += len(unit.samples)
+        if count >= pairs_per_task:
+            tasks.append(Task(len(tasks), tuple(current)))
+            current, count = [], 0
+    if current:
+        tasks.append(Task(len(tasks), tuple(current)))
+    return tasks
+
+
+def check_unique(units: Sequence[Unit]) -> None:
+    seen_ids: dict[str, str] = {}
+    seen_paths: dict[str, str] = {}
+    for unit in units:
+        for sample in unit.samples:
+            if sample.sample_id in seen_ids:
+                raise UsageError(
+                    f"two sources map to the same sample id {sample.sample_id!r} "
+                    f"({seen_ids[sample.sample_id]} and {unit.gt_file}); rename one of them"
+                )
+            seen_ids[sample.sample_id] = unit.gt_file
+            if sample.lq_path in seen_paths:
+                raise UsageError(f"two samples would write {sample.lq_path!r}; rename one of the sources")
+            seen_paths[sample.lq_path] = sample.sample_id
+
+
+def fingerprint(units: Sequence[Unit]) -> str:
+    """Hash of everything that decides the output: units, samples and each source file's size."""
+    digest = hashlib.sha256()
+    for unit in units:
+        record = asdict(unit)
+        record["gt_size"] = _file_size(unit.gt_file)
+        record.pop("gt_file")  # the same sources moved elsewhere still resume
+        for sample in record["samples"]:
+            if sample["lq_file"]:
+                sample["lq_size"] = _file_size(sample["lq_file"])
+            sample.pop("lq_file")
+        digest.update(json.dumps(record, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def _file_size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return -1

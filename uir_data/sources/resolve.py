@@ -1,0 +1,89 @@
+"""Turn a recipe's source names and the CLI's --source/--sources-root into CleanItems and PairItems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uir_data.errors import UsageError
+from uir_data.recipe import Recipe
+from uir_data.sources.base import CleanItem, PairItem
+from uir_data.sources.bundled import BUNDLED_NAME, bundled_items
+from uir_data.sources.folder import folder_items
+
+FOLDER_PREFIX = "folder:"
+
+
+@dataclass
+class ResolvedSources:
+    clean_by_block: list[list[CleanItem]] = field(default_factory=list)
+    pairs: list[PairItem] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (dataset, expected layout)
+
+
+def split_source_flags(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Path]]:
+    """--source values -> (folders of clean images, NAME=PATH adapter overrides)."""
+    folders: list[str] = []
+    overrides: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if sep and name and not Path(value).exists():
+            overrides[name.strip().lower()] = Path(path).expanduser()
+        else:
+            folder = Path(value).expanduser()
+            if not folder.is_dir():
+                raise UsageError(f"--source {value}: not a folder (give a folder of images, or NAME=PATH)")
+            folders.append(FOLDER_PREFIX + str(folder.resolve()))
+    return tuple(folders), overrides
+
+
+def _catalog():
+    try:
+        from uir_data.sources import catalog
+    except ModuleNotFoundError as error:  # pragma: no cover - only while the adapters are not installed
+        raise UsageError("real-dataset adapters are not available in this installation") from error
+    return catalog
+
+
+def resolve(
+    recipe: Recipe, *, sources_root: Path | None, overrides: dict[str, Path], allow_missing: bool
+) -> ResolvedSources:
+    """Every clean item and pair the recipe names; missing datasets are collected, then refused or skipped."""
+    resolved = ResolvedSources()
+    for block in recipe.synthetic:
+        items: list[CleanItem] = []
+        for name in block.sources:
+            if name == BUNDLED_NAME:
+                items.extend(bundled_items())
+            elif name.startswith(FOLDER_PREFIX):
+                items.extend(folder_items(Path(name[len(FOLDER_PREFIX) :])))
+            else:
+                catalog = _catalog()
+                adapter = catalog.get_adapter(name)
+                root = catalog.locate(name, sources_root, overrides)
+                if root is None:
+                    resolved.missing.append((adapter.name, adapter.expected_layout))
+                    continue
+                items.extend(adapter.clean_items(root))
+        resolved.clean_by_block.append(items)
+    for block in recipe.paired:
+        catalog = _catalog()
+        adapter = catalog.get_adapter(block.dataset)
+        root = catalog.locate(block.dataset, sources_root, overrides)
+        if root is None:
+            resolved.missing.append((adapter.name, adapter.expected_layout))
+            continue
+        for pair in adapter.pairs(root):
+            if block.types and pair.degradation not in block.types:
+                continue
+            if block.splits and pair.split not in block.splits:
+                continue
+            resolved.pairs.append(pair)
+    if resolved.missing and not allow_missing:
+        lines = "; ".join(f"{name} (expected: {layout})" for name, layout in resolved.missing)
+        where = f"under {sources_root}" if sources_root else "(no --sources-root given)"
+        raise UsageError(
+            f"datasets not found {where}: {lines}. Put each under --sources-root DIR/<name>, point one "
+            "elsewhere with --source NAME=PATH, or build the rest with --allow-missing"
+        )
+    return resolved
