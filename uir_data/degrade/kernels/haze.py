@@ -1,0 +1,80 @@
+"""Haze kernels: the atmospheric scattering model with depth-free pseudo-depth fields.
+
+I = J·t + A·(1 − t), t = exp(−β·d) (Koschmieder / McCartney; research/degradations.md §1.9), evaluated in
+linear light (pitfall P1). No depth network can be downloaded on the build machines, so depth comes from
+fallbacks that need no weights (§5 item 6): a ground-plane row profile, a uniform field, and smooth
+low-frequency heterogeneity that modulates the extinction (as hgupta01's Perlin-modulated fog does).
+Depth is relative and normalised to [0, 1] with the sky at 1 (pitfall P15).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Uniform pseudo-depth: close to the mean of the row profile over its sampled range (~0.63-0.75), so that
+# one β gives a similar mean transmission whichever depth source a sample draws.
+UNIFORM_DEPTH = 0.7
+
+
+def _generator(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(int(seed)))
+
+
+def low_frequency_field(height: int, width: int, feature_px: float, seed: int, octaves: int = 3) -> np.ndarray:
+    """Smooth zero-mean noise in about [−1, 1] whose largest blobs are ~feature_px wide (value noise)."""
+    rng = _generator(seed)
+    field = np.zeros((height, width), np.float32)
+    total = 0.0
+    for octave in range(octaves):
+        cell = max(feature_px / (2**octave), 2.0)
+        grid_h = int(np.ceil(height / cell)) + 2
+        grid_w = int(np.ceil(width / cell)) + 2
+        grid = rng.uniform(-1.0, 1.0, (grid_h, grid_w)).astype(np.float32)
+        # Bicubic upsampling of a coarse random grid gives a smooth field; crop away the border cells.
+        big = cv2.resize(grid, (int(grid_w * cell), int(grid_h * cell)), interpolation=cv2.INTER_CUBIC)
+        offset = int(cell // 2)
+        amplitude = 0.5**octave
+        field += amplitude * big[offset : offset + height, offset : offset + width]
+        total += amplitude
+    field /= total
+    field -= field.mean()
+    peak = float(np.abs(field).max())
+    return field / peak if peak > 0 else field
+
+
+def row_depth(height: int, width: int, horizon: float, near_ratio: float, roll_deg: float = 0.0) -> np.ndarray:
+    """Ground-plane pseudo-depth: sky (above the horizon) at 1, distance ∝ 1/(y − horizon) below it.
+
+    `horizon` is a fraction of the height, `near_ratio` the distance of the bottom row relative to the far
+    cap, `roll_deg` a small camera roll that tilts the horizon line.
+    """
+    ys = np.arange(height, dtype=np.float32)[:, None] + 0.5
+    xs = np.arange(width, dtype=np.float32)[None, :] + 0.5
+    horizon_row = horizon * height + np.tan(np.radians(roll_deg)) * (xs - width / 2.0)
+    below = ys - horizon_row
+    ground_span = np.maximum(height - horizon_row, 1.0)
+    with np.errstate(divide="ignore"):
+        depth = np.where(below > 0, near_ratio * ground_span / np.maximum(below, 1e-6), 1.0)
+    return np.minimum(depth, 1.0).astype(np.float32)
+
+
+def uniform_depth(height: int, width: int, value: float = UNIFORM_DEPTH) -> np.ndarray:
+    """Constant pseudo-depth (a homogeneous fog bank, no scene geometry)."""
+    return np.full((height, width), value, np.float32)
+
+
+def transmission_map(depth: np.ndarray, beta: float, heterogeneity: np.ndarray | None = None,
+                     amplitude: float = 0.0) -> np.ndarray:
+    """t = exp(−β·(1 + amplitude·n)·d), n a zero-mean field modulating the extinction coefficient."""
+    extinction = np.float32(beta) * depth
+    if heterogeneity is not None and amplitude > 0:
+        extinction = extinction * np.maximum(1.0 + np.float32(amplitude) * heterogeneity, 0.0)
+    return np.exp(-extinction).astype(np.float32)
+
+
+def apply_scattering(image: np.ndarray, transmission: np.ndarray, airlight: np.ndarray | float) -> np.ndarray:
+    """I = J·t + A·(1 − t) for an (H, W, 3) image, an (H, W) transmission and a scalar or RGB airlight."""
+    t = transmission[..., None]
+    airlight = np.asarray(airlight, np.float32).reshape(1, 1, -1)
+    return (image * t + airlight * (1.0 - t)).astype(np.float32)

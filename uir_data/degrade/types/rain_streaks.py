@@ -1,0 +1,125 @@
+"""RS: layered rain streaks at one shared angle, with a veiling haze at heavy levels (§1.10)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.kernels.haze import apply_scattering, low_frequency_field, transmission_map
+from uir_data.degrade.kernels.rain import composite, drop_radiance, rain_layer
+from uir_data.seeding import draw_seed
+
+# research/degradations.md §1.10: L1 drizzle (seed density 0.002, streaks 10-20 px @512, opacity 0.3,
+# one layer) to L8 torrential (50-80 px, three layers + veil); density and lengths interpolate
+# geometrically, opacity linearly. The note's top end (density 0.03, opacity 0.8, veil t 0.7) saturated
+# into an opaque grey sheet (~10 dB); it is lowered so L8 lands near Rain100H inputs (~13 dB) and L1 near
+# a faint drizzle (~36 dB), Rain100L-like inputs (~26 dB) falling around L3.
+_DENSITIES = tuple(0.002 * 10.0 ** (i / 7) for i in range(8))
+_LENGTHS = tuple((10.0 * 5.0 ** (i / 7), 20.0 * 4.0 ** (i / 7)) for i in range(8))
+_OPACITIES = tuple(0.3 + 0.4 * i / 7 for i in range(8))
+_LAYERS = (1, 1, 2, 2, 2, 3, 3, 3)
+_VEILS = (1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 0.91, 0.87)  # mean transmission of the rain veil (1 = none)
+_NAMES = ("drizzle", "light", "light-moderate", "moderate", "moderate-heavy", "heavy", "very-heavy",
+          "torrential")
+
+# Depth layers relative to the level's main layer: far streaks are thinner, shorter, fainter and denser;
+# near streaks are fewer, longer, thicker and defocused (the camera focuses on the scene).
+LAYER_RECIPES = (
+    {"name": "mid", "density": 1.0, "length": 1.0, "width": 1.0, "opacity": 1.0, "blur": 0.0},
+    {"name": "far", "density": 1.5, "length": 0.6, "width": 0.7, "opacity": 0.6, "blur": 0.0},
+    {"name": "near", "density": 0.15, "length": 1.5, "width": 2.5, "opacity": 0.6, "blur": 1.0},
+)
+# Drop radiance = LIFT + GAIN · (wide-angle environment radiance), linear light; see kernels/rain.py.
+RADIANCE_LIFT = 0.04
+RADIANCE_GAIN = 1.6
+AMBIENT_CELL_PX = 64.0  # px @512: scale of the "local" part of the environment a drop sees
+MAX_SEED_DENSITY = 0.2
+
+
+def _levels() -> tuple[Level, ...]:
+    return tuple(
+        Level(
+            f"L{i + 1}-{_NAMES[i]}",
+            {
+                "density": round(_DENSITIES[i], 5),
+                "length_px": [round(_LENGTHS[i][0], 1), round(_LENGTHS[i][1], 1)],
+                "opacity": round(_OPACITIES[i], 3),
+                "layers": _LAYERS[i],
+                "veil_transmission": _VEILS[i],
+            },
+            f"{_LAYERS[i]} streak layer(s), seed density {_DENSITIES[i]:.4f}/px, "
+            f"length {_LENGTHS[i][0]:.0f}-{_LENGTHS[i][1]:.0f} px @512, opacity {_OPACITIES[i]:.2f}"
+            + (f", veil t={_VEILS[i]:g}" if _VEILS[i] < 1 else ""),
+        )
+        for i in range(8)
+    )
+
+
+class RainStreaks(Degradation):
+    abbrev = "RS"
+    levels = _levels()
+
+    def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
+        chosen = self.check_level(level).params
+        scale = spatial_scale(height, width)
+        low, high = chosen["length_px"]
+        base_length = float(rng.uniform(low, high))
+        layers = []
+        for recipe in LAYER_RECIPES[: chosen["layers"]]:
+            # Seed density is per pixel at 512 px; the same scene at a smaller size has the same streak
+            # count, so the per-pixel density grows with 1/scale².
+            density = min(chosen["density"] * recipe["density"] / scale**2, MAX_SEED_DENSITY)
+            layers.append({
+                "name": recipe["name"],
+                "density": float(density),
+                "length_px": float(base_length * recipe["length"] * rng.uniform(0.9, 1.1) * scale),
+                "width_px": float(recipe["width"] * scale),
+                "opacity": float(chosen["opacity"] * recipe["opacity"]),
+                "blur_px": float(recipe["blur"] * scale),
+                "seed": draw_seed(rng),
+            })
+        veil = None
+        if chosen["veil_transmission"] < 1.0:
+            veil = {
+                "transmission": chosen["veil_transmission"],
+                "heterogeneity": float(rng.uniform(0.2, 0.4)),
+                "patch_px": float(rng.uniform(128.0, 256.0) * scale),
+                "seed": draw_seed(rng),
+            }
+        return {
+            # Shared by every layer: wind drives all drops alike (§1.10: θ ~ U(−20°, 20°) from vertical).
+            "angle_deg": float(rng.uniform(-20.0, 20.0)),
+            "layers": layers,
+            "veil": veil,
+            "radiance": {"lift": RADIANCE_LIFT, "gain": RADIANCE_GAIN, "cell_px": AMBIENT_CELL_PX * scale},
+            "domain": "linear",
+        }
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return linear_to_srgb(render_rain_linear(srgb_to_linear(image), params))
+
+
+def render_rain_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Apply RS params to a linear-light image (shared with RSD, BR and LHRS, which compose rain)."""
+    height, width = linear.shape[:2]
+    radiance_params = params["radiance"]
+    radiance = drop_radiance(linear, radiance_params["cell_px"], radiance_params["lift"],
+                             radiance_params["gain"])
+    veil = params.get("veil")
+    if veil:
+        # Distant rain accumulates into a veil (§1.10 realism) lit like the drops themselves.
+        field = low_frequency_field(height, width, max(veil["patch_px"], 2.0), veil["seed"])
+        transmission = transmission_map(np.ones((height, width), np.float32),
+                                        -math.log(veil["transmission"]), field, veil["heterogeneity"])
+        linear = apply_scattering(linear, transmission, radiance.mean(axis=(0, 1)))
+    # Far layers first, near layers last: nearer drops occlude what lies behind them.
+    order = {"far": 0, "mid": 1, "near": 2}
+    for layer in sorted(params["layers"], key=lambda item: order.get(item["name"], 1)):
+        coverage = rain_layer(height, width, layer["density"], layer["length_px"], params["angle_deg"],
+                              layer["width_px"], layer["seed"], layer["blur_px"])
+        linear = composite(linear, coverage * np.float32(layer["opacity"]), radiance)
+    return linear
