@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from cli.output import print_json, progress_bar, stderr, stdout
+from uir_data.errors import UsageError
 from uir_data.taxonomy import parse_type_list
 
 
@@ -26,12 +27,16 @@ def command(
     task_index: int | None = typer.Option(None, "--task-index", help="Array-job mode: this job's index."),
     num_tasks: int | None = typer.Option(None, "--num-tasks", help="Array-job mode: number of jobs."),
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Build without datasets that are not found."),
+    pairs_per_task: int = typer.Option(64, "--pairs-per-task", help="Pairs per task (one manifest part each)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a paired dataset: plan -> tasks -> shards; rerunning into the same folder resumes."""
     from uir_data.build import build_dataset
 
-    type_filter = parse_type_list(types) if types else None
+    try:
+        type_filter = parse_type_list(types) if types else None
+    except ValueError as error:
+        raise UsageError(f"--types: {error}") from None
     with progress_bar("building") as progress:
         bar = progress.add_task("building", total=None)
 
@@ -51,6 +56,7 @@ def command(
             task_index=task_index,
             num_tasks=num_tasks,
             allow_missing=allow_missing,
+            pairs_per_task=pairs_per_task,
             on_start=on_start,
             on_task_done=lambda result: progress.advance(bar, result.planned),
         )

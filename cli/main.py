@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `uir` console script; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, standalone_mode=False)
+        # Without standalone mode click returns a command's typer.Exit code instead of raising it.
+        result = app(args=args, standalone_mode=False)
     except UirError as error:
         if _state["debug"] or "--debug" in args:
             raise
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         stderr.print(f"[bold red]error:[/] {type(error).__name__}: {error} (rerun with --debug for a traceback)")
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,138 @@
+"""The build pipeline: determinism across workers, resume, refusal, splits, shared GTs, bad inputs."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from testkit import PIPELINE_TYPES, smooth_photo, write_rgb
+
+from uir_data.build import build_dataset
+from uir_data.errors import UsageError
+from uir_data.manifest import read_manifest
+from uir_data.verify import verify_manifest
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every output image file under root (lq/ and gt/), by relative path."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for sub in ("lq", "gt")
+        for p in sorted((root / sub).rglob("*"))
+        if p.is_file()
+    }
+
+
+def build(out, folder, **kwargs):
+    kwargs.setdefault("types", PIPELINE_TYPES)
+    kwargs.setdefault("workers", 1)
+    return build_dataset(out, "demo", sources=(str(folder),), **kwargs)
+
+
+def test_same_bytes_for_one_and_two_workers(tmp_path, photo_folder):
+    one = build(tmp_path / "one", photo_folder, workers=1, pairs_per_task=5)
+    two = build(tmp_path / "two", photo_folder, workers=2, pairs_per_task=5)
+    assert one.tasks_total > 2
+    assert one.pairs_written == two.pairs_written == 6 * len(PIPELINE_TYPES) * 2
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+    first = read_manifest(tmp_path / "one").sort_by("sample_id")
+    second = read_manifest(tmp_path / "two").sort_by("sample_id")
+    assert first.equals(second)
+
+
+def test_other_seed_gives_other_bytes(tmp_path, photo_folder):
+    build(tmp_path / "a", photo_folder, seed=1)
+    build(tmp_path / "b", photo_folder, seed=2)
+    a, b = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    lq_a = {v for k, v in a.items() if k.startswith("lq/")}
+    lq_b = {v for k, v in b.items() if k.startswith("lq/")}
+    assert len(lq_a) == len(lq_b) == 6 * len(PIPELINE_TYPES) * 2
+    assert lq_a.isdisjoint(lq_b), "a new seed must change every degraded image"
+    assert {k: v for k, v in a.items() if k.startswith("gt/")} == {k: v for k, v in b.items() if k.startswith("gt/")}
+
+
+def test_each_gt_is_stored_once_and_groups_stay_in_one_split(tmp_path, photo_folder):
+    build(tmp_path / "d", photo_folder)
+    rows = read_manifest(tmp_path / "d").to_pylist()
+    gt_files = list((tmp_path / "d" / "gt").rglob("*.png"))
+    assert len(gt_files) == 6
+    assert len({r["gt_path"] for r in rows}) == 6
+    splits_of_group = {}
+    for row in rows:
+        splits_of_group.setdefault(row["group_id"], set()).add(row["split"])
+    assert all(len(s) == 1 for s in splits_of_group.values())
+    assert {next(iter(s)) for s in splits_of_group.values()} == {"train", "val", "test"}
+    assert all(json.loads(r["params"]) for r in rows)
+    assert {r["origin"] for r in rows} == {"generated"}
+
+
+def test_rerun_resumes_without_redoing_work(tmp_path, photo_folder):
+    first = build(tmp_path / "d", photo_folder, pairs_per_task=6)
+    before = tree_bytes(tmp_path / "d")
+    second = build(tmp_path / "d", photo_folder, pairs_per_task=6)
+    assert second.tasks_run == 0 and second.tasks_skipped == first.tasks_total
+    assert second.pairs_written == first.pairs_written
+    assert tree_bytes(tmp_path / "d") == before
+
+
+def test_a_different_recipe_into_the_same_folder_is_refused(tmp_path, photo_folder):
+    build(tmp_path / "d", photo_folder, seed=1)
+    with pytest.raises(UsageError, match="different recipe, seed, type list, limit or source set"):
+        build(tmp_path / "d", photo_folder, seed=2)
+    with pytest.raises(UsageError, match="new --out"):
+        build(tmp_path / "d", photo_folder, seed=1, types=("H",))
+
+
+def test_a_foreign_non_empty_folder_is_refused(tmp_path, photo_folder):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not a uir build folder"):
+        build(tmp_path / "d", photo_folder)
+
+
+def test_limit_keeps_the_first_pairs_of_the_plan(tmp_path, photo_folder):
+    summary = build(tmp_path / "d", photo_folder, limit=5)
+    assert summary.pairs_written == 5
+    assert read_manifest(tmp_path / "d").num_rows == 5
+
+
+def test_bad_inputs_are_skipped_with_reasons_and_the_rest_builds(tmp_path):
+    folder = tmp_path / "mixed"
+    write_rgb(folder / "good.png", smooth_photo(0, 64, 80))
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.jpg").write_bytes(b"hello, not a jpeg")
+    good = (folder / "good.png").read_bytes()
+    (folder / "cut.png").write_bytes(good[: len(good) // 3])
+    write_rgb(folder / "tiny.png", smooth_photo(1, 8, 8))
+    summary = build(tmp_path / "d", folder)
+    reasons = {Path(r["file"]).name: r["reason"] for r in summary.rejected}
+    assert set(reasons) == {"empty.png", "text.jpg", "cut.png", "tiny.png"}
+    assert "empty" in reasons["empty.png"] and "not an image" in reasons["text.jpg"]
+    assert "truncated" in reasons["cut.png"] and "smaller" in reasons["tiny.png"]
+    lines = (tmp_path / "d" / "rejected.jsonl").read_text().splitlines()
+    assert len(lines) == 4
+    assert summary.pairs_written == len(PIPELINE_TYPES) * 2
+    assert verify_manifest(tmp_path / "d").ok
+
+
+def test_array_job_mode_completes_when_every_index_ran(tmp_path, photo_folder):
+    out = tmp_path / "d"
+    partial = build(out, photo_folder, pairs_per_task=4, task_index=0, num_tasks=2)
+    assert not partial.complete and not (out / "rejected.jsonl").exists()
+    done = build(out, photo_folder, pairs_per_task=4, task_index=1, num_tasks=2)
+    assert done.complete
+    reference = build(tmp_path / "ref", photo_folder, pairs_per_task=4)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "ref")
+    assert done.pairs_written == reference.pairs_written
+
+
+def test_params_replay_the_stored_pair(tmp_path, photo_folder):
+    from uir_data.degrade.registry import get_degradation
+    from uir_data.image_io import decode_rgb
+
+    build(tmp_path / "d", photo_folder)
+    row = read_manifest(tmp_path / "d").to_pylist()[0]
+    gt = decode_rgb((tmp_path / "d" / row["gt_path"]).read_bytes())
+    lq = decode_rgb((tmp_path / "d" / row["lq_path"]).read_bytes())
+    replay = get_degradation(row["degradation"]).apply(gt, json.loads(row["params"]))
+    assert np.array_equal(replay, lq)
