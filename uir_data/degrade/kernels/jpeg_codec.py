@@ -1,0 +1,74 @@
+"""JPEG encode + decode through OpenCV's bundled libjpeg-turbo (research/degradations.md §1.8, P4, P14).
+
+Images are RGB everywhere else in the engine; OpenCV codecs expect BGR, so channels are swapped exactly at
+this boundary (a pure red image must come back red, not blue). Quality is passed as an int (OpenCV >= 4.5.4
+rejects floats) and the chroma subsampling is set explicitly (OpenCV's default is 4:2:0).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import cv2
+import numpy as np
+
+from uir_data.degrade.color import to_float, to_uint8
+
+SUBSAMPLING_FLAGS = {
+    "420": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420,
+    "422": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422,
+    "444": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+}
+BLOCK = 8  # DCT block size; a 4:2:0 MCU is 16 px
+
+
+@cache
+def codec_info() -> dict[str, str]:
+    """Backend name and versions to record with every JPEG op (same q, other backend = other bytes)."""
+    match = re.search(r"JPEG:\s*(.+)", cv2.getBuildInformation())
+    return {"backend": "opencv", "opencv": cv2.__version__, "libjpeg": match.group(1).strip() if match else "unknown"}
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> bytes:
+    """uint8 RGB -> JPEG bytes at integer quality 1..100 with the given chroma subsampling."""
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"JPEG encoding needs a uint8 (H, W, 3) RGB image, got {rgb.dtype} {rgb.shape}")
+    if not 1 <= int(quality) <= 100:
+        raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
+    if subsampling not in SUBSAMPLING_FLAGS:
+        raise ValueError(f"unknown chroma subsampling {subsampling!r}; expected one of {', '.join(SUBSAMPLING_FLAGS)}")
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    flags = [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING_FLAGS[subsampling]]
+    ok, buffer = cv2.imencode(".jpg", bgr, flags)
+    if not ok:
+        raise RuntimeError("OpenCV failed to encode a JPEG image")
+    return buffer.tobytes()
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    """JPEG bytes -> uint8 RGB."""
+    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise RuntimeError("OpenCV failed to decode a JPEG image")
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def jpeg_roundtrip_uint8(
+    rgb: np.ndarray, quality: int, subsampling: str = "420", grid_offset: tuple[int, int] = (0, 0)
+) -> np.ndarray:
+    """Compress and decompress a uint8 RGB image; `grid_offset` shifts the 8x8 block grid (reflect pad, crop)."""
+    dy, dx = (int(v) for v in grid_offset)
+    if dy or dx:
+        padded = cv2.copyMakeBorder(rgb, dy, 0, dx, 0, cv2.BORDER_REFLECT_101) if min(rgb.shape[:2]) > 1 else (
+            np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge")
+        )
+        return decode_jpeg(encode_jpeg(padded, quality, subsampling))[dy:, dx:]
+    return decode_jpeg(encode_jpeg(rgb, quality, subsampling))
+
+
+def jpeg_roundtrip(
+    image: np.ndarray, quality: int, subsampling: str = "420", grid_offset: tuple[int, int] = (0, 0)
+) -> np.ndarray:
+    """float32 RGB in [0, 1] -> JPEG -> float32; the codec's 8-bit input is the clip-and-round point."""
+    return to_float(jpeg_roundtrip_uint8(to_uint8(image), quality, subsampling, grid_offset))

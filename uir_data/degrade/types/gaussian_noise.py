@@ -1,0 +1,80 @@
+"""GN: synthetic noise — additive Gaussian, Poisson shot noise in linear light, salt-and-pepper impulses.
+
+Grids from research/degradations.md §1.1–1.3: Gaussian σ (8-bit) {5 … 80} in sRGB with a colour / gray /
+channel-correlated variant (BSRGAN draws the three 40/40/20; here 60/20/20, colour being the benchmark
+convention), Poisson with explicit photon counts at full scale in linear light (never a content-dependent λ,
+pitfall P9; gray share 0.4 as in Real-ESRGAN), salt-and-pepper fraction p with salt ratio 0.5, achromatic or
+per channel. Noise is not scaled with image size (P11).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from uir_data.degrade.base import Degradation, Level
+from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.kernels.noise import (
+    add_poisson_noise,
+    add_salt_and_pepper,
+    gaussian_noise,
+    random_covariance,
+)
+from uir_data.seeding import draw_seed
+
+GAUSSIAN_SIGMAS = (5, 10, 15, 20, 25, 30, 40, 50, 65, 80)
+POISSON_PHOTONS = (300, 150, 80, 40, 20, 10, 5, 2)
+SALT_PEPPER_AMOUNTS = (0.01, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
+
+_LEVELS = (
+    *(
+        Level(f"gaussian-s{s}", {"kind": "gaussian", "sigma_8bit": s}, f"additive Gaussian, σ = {s}/255 in sRGB")
+        for s in GAUSSIAN_SIGMAS
+    ),
+    *(
+        Level(f"poisson-p{p}", {"kind": "poisson", "photons": p}, f"shot noise, {p} photons at full scale, linear")
+        for p in POISSON_PHOTONS
+    ),
+    *(
+        Level(f"salt-pepper-{a:g}", {"kind": "salt_and_pepper", "amount": a}, f"{a:.0%} impulses, salt ratio 0.5")
+        for a in SALT_PEPPER_AMOUNTS
+    ),
+)
+
+
+class GaussianNoise(Degradation):
+    abbrev = "GN"
+    levels = _LEVELS
+    monotone_runs: ClassVar = (tuple(range(0, 10)), tuple(range(10, 18)), tuple(range(18, 26)))
+
+    def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
+        """Draw the noise seed and the variant (mode, gray, per-channel) for one level."""
+        spec = dict(self.check_level(level).params)
+        seed = draw_seed(rng)
+        variant = float(rng.random())
+        if spec["kind"] == "gaussian":
+            mode = "color" if variant < 0.6 else "gray" if variant < 0.8 else "correlated"
+            params = {**spec, "mode": mode, "domain": "srgb", "seed": seed}
+            if mode == "correlated":
+                params["covariance"] = random_covariance(rng, spec["sigma_8bit"] / 255.0)
+            return params
+        if spec["kind"] == "poisson":
+            return {**spec, "gray": variant < 0.4, "domain": "linear", "seed": seed}
+        return {**spec, "salt_ratio": 0.5, "per_channel": variant < 0.5, "domain": "srgb", "seed": seed}
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Add the recorded noise field; clipping is left to the 8-bit encode."""
+        kind = params["kind"]
+        if kind == "gaussian":
+            sigma = params["sigma_8bit"] / 255.0
+            noise = gaussian_noise(image.shape, sigma, params["seed"], params["mode"], params.get("covariance"))
+            return image + noise
+        if kind == "poisson":
+            noisy = add_poisson_noise(srgb_to_linear(image), params["photons"], params["seed"], params["gray"])
+            return linear_to_srgb(noisy)
+        if kind == "salt_and_pepper":
+            return add_salt_and_pepper(
+                image, params["amount"], params["seed"], params["salt_ratio"], params["per_channel"]
+            )
+        raise ValueError(f"GN: unknown noise kind {kind!r}")

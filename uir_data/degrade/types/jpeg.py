@@ -1,0 +1,44 @@
+"""J: JPEG compression through OpenCV/libjpeg-turbo at quality 95 … 5 (research/degradations.md §1.8).
+
+4:2:0 chroma subsampling (OpenCV's and most cameras' default). The 8x8 block grid is shifted by a random
+offset per sample: real images are cropped and resized after compression, so block edges are not always at
+multiples of 8 from the top-left corner. Backend and versions are recorded because the same q gives other
+bytes in another codec (pitfall P14).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from uir_data.degrade.base import Degradation, Level
+from uir_data.degrade.kernels.jpeg_codec import BLOCK, codec_info, jpeg_roundtrip
+
+QUALITIES = (95, 90, 80, 70, 60, 50, 40, 30, 20, 15, 10, 5)
+
+
+def sample_jpeg(rng: np.random.Generator, quality: int, subsampling: str = "420") -> dict[str, Any]:
+    """Params of one JPEG op: quality, subsampling, a random block-grid offset and the codec versions."""
+    offset = [int(v) for v in rng.integers(0, BLOCK, size=2)]
+    return {"quality": int(quality), "subsampling": subsampling, "grid_offset": offset, **codec_info()}
+
+
+def apply_jpeg(image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Replay one recorded JPEG op on a float32 RGB image."""
+    return jpeg_roundtrip(image, params["quality"], params["subsampling"], tuple(params["grid_offset"]))
+
+
+class JPEGCompression(Degradation):
+    abbrev = "J"
+    levels = tuple(Level(f"q{q}", {"quality": q}, f"JPEG quality {q}, 4:2:0") for q in QUALITIES)
+    # At q >= 90 the 4:2:0 chroma loss dominates and is the same at both qualities (research §1.8).
+    monotone_exceptions: ClassVar = {(0, 1): "q95 and q90 share the 4:2:0 chroma floor; PSNR differs by noise"}
+
+    def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
+        """Quality from the level, grid offset drawn."""
+        return sample_jpeg(rng, self.check_level(level).params["quality"])
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Encode and decode (the codec rounds to 8 bits)."""
+        return apply_jpeg(image, params)

@@ -1,0 +1,45 @@
+"""LL: low light — linear exposure cut 1/2 … 1/256 with photon-tied Poisson-Gaussian noise (research §1.15).
+
+Physics path (SID/ELD style, research §1.15 b) without the digital gain: the output stays dark, as in LOL.
+Photon count at full scale and read noise are fixed (kernels/lowlight.py), so noise grows with darkness by
+itself; saturated light sources are kept saturated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from uir_data.degrade.base import Degradation, Level
+from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.kernels.lowlight import BASE_PHOTONS, READ_NOISE_ELECTRONS, apply_exposure
+from uir_data.seeding import draw_seed
+
+EXPOSURE_STOPS = (1, 2, 3, 4, 5, 6, 7, 8)  # exposure = 2^-stops: 1/2 … 1/256
+
+
+class LowLight(Degradation):
+    abbrev = "LL"
+    levels = tuple(
+        Level(f"ev-{s}", {"exposure": 2.0**-s}, f"exposure 1/{2**s} in linear light, noise at {BASE_PHOTONS:g} e- full scale")
+        for s in EXPOSURE_STOPS
+    )
+
+    def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
+        """Exposure from the level; only the noise seed is random."""
+        return {
+            "exposure": self.check_level(level).params["exposure"],
+            "photons": BASE_PHOTONS,
+            "read_noise": READ_NOISE_ELECTRONS,
+            "keep_lights": True,
+            "domain": "linear",
+            "seed": draw_seed(rng),
+        }
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Darken in linear light, add sensor noise, re-encode to sRGB."""
+        dark = apply_exposure(
+            srgb_to_linear(image), params["exposure"], params["photons"], params["read_noise"], params["seed"], params["keep_lights"]
+        )
+        return linear_to_srgb(dark)
