@@ -1,0 +1,68 @@
+"""MB: motion blur by linear kernels and camera-shake trajectories (research/degradations.md §1.5).
+
+Lengths are px at the 512 px reference, scaled to the image; half of the samples use a straight kernel at a
+random angle, half a random camera-shake path (Boracchi & Foi) of the same path length. Blur integrates
+radiance over the exposure, so it runs in linear light, with saturated pixels expanded first so light
+sources smear into bright streaks instead of dim ones (RSBlur's saturation finding, research §1.5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.kernels.filtering import PADDING_NAME, convolve
+from uir_data.degrade.kernels.lowlight import expand_light_sources
+from uir_data.degrade.kernels.motion import motion_kernel, shake_kernel
+from uir_data.seeding import draw_seed
+
+LENGTHS = (5, 9, 13, 17, 21, 27, 33, 41)
+SHAKE_SHARE = 0.5
+# Saturated 8-bit pixels are taken as 4x brighter in radiance (a modest, fixed highlight model).
+HIGHLIGHT_GAIN = 4.0
+
+
+def sample_motion_psf(rng: np.random.Generator, length_at_512: float, scale: float) -> dict[str, Any]:
+    """Params of a motion PSF: kind (linear or shake), scaled length, angle, trajectory seed."""
+    kind = "shake" if rng.random() < SHAKE_SHARE else "linear"
+    angle = float(rng.uniform(0.0, 180.0))
+    seed = draw_seed(rng)
+    params: dict[str, Any] = {"kernel": kind, "length_px": length_at_512 * scale}
+    if kind == "linear":
+        params["angle_deg"] = angle
+    else:
+        params["seed"] = seed
+    return params
+
+
+def motion_psf(params: dict[str, Any]) -> np.ndarray:
+    """Rebuild the recorded motion PSF."""
+    if params["kernel"] == "linear":
+        return motion_kernel(params["length_px"], params["angle_deg"])
+    if params["kernel"] == "shake":
+        return shake_kernel(params["length_px"], params["seed"])
+    raise ValueError(f"unknown motion kernel {params['kernel']!r}; expected linear or shake")
+
+
+def blur_linear_light(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Expand highlights by the recorded gain and convolve with the motion PSF (linear in, linear out)."""
+    radiance = expand_light_sources(linear, params.get("highlight_gain", 1.0))
+    return convolve(radiance, motion_psf(params))
+
+
+class MotionBlur(Degradation):
+    abbrev = "MB"
+    levels = tuple(Level(f"len-{n}", {"length": n}, f"path length {n} px@512, linear or camera shake") for n in LENGTHS)
+
+    def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
+        """Kernel kind, angle / trajectory seed; length scaled to the image."""
+        length = self.check_level(level).params["length"]
+        psf = sample_motion_psf(rng, length, spatial_scale(height, width))
+        return {**psf, "highlight_gain": HIGHLIGHT_GAIN, "domain": "linear", "padding": PADDING_NAME}
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Blur in linear light; highlights saturate at the sRGB encode."""
+        return linear_to_srgb(blur_linear_light(srgb_to_linear(image), params))
