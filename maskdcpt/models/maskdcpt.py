@@ -77,7 +77,12 @@ class MaskDCPT(nn.Module):
                 f"crop size {height}x{width} is not a multiple of the mask patch {self.mask_patch}"
             )
         return random_patch_mask(
-            batch, height // self.mask_patch, width // self.mask_patch, self.mask_ratio, generator, images.device
+            batch,
+            height // self.mask_patch,
+            width // self.mask_patch,
+            self.mask_ratio,
+            generator,
+            images.device,
         )
 
     def forward(
@@ -94,7 +99,9 @@ class MaskDCPT(nn.Module):
         restored, features = self.backbone.forward_masked(images, mask)
         if self.residual_input:
             restored = restored + images * expand_mask(mask, *images.shape[-2:]).to(images.dtype)
-        return MaskDCPTOutput(restored=restored, logits=self.classifier(features), mask=mask, features=features)
+        return MaskDCPTOutput(
+            restored=restored, logits=self.classifier(features), mask=mask, features=features
+        )
 
     def backbone_parameters(self) -> list[nn.Parameter]:
         """Encoder parameters (paper: lr 3e-4): the backbone without its reconstruction head."""

@@ -117,7 +117,9 @@ class NAFNetBaseline(RestorationBackbone):
         decoders = []
         for num_blocks in dec_blk_nums:
             # 1x1 conv to 2x channels then PixelShuffle(2): half the channels at twice the resolution.
-            self.ups.append(nn.Sequential(nn.Conv2d(channels, channels * 2, 1, bias=False), nn.PixelShuffle(2)))
+            self.ups.append(
+                nn.Sequential(nn.Conv2d(channels, channels * 2, 1, bias=False), nn.PixelShuffle(2))
+            )
             channels //= 2
             decoders.append(NAFStage(channels, num_blocks))
         # The official MaskDCPT arch names decoder stages decoder0 (lowest resolution) ... decoderN.

@@ -44,7 +44,9 @@ def read_checkpoint(path: str | Path) -> dict:
             return dict(load_file(str(path), device="cpu"))
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # corrupt file, pickle that weights_only refuses, wrong format
-        raise OfficialWeightsError(f"{path}: cannot read checkpoint ({type(error).__name__}: {error})") from error
+        raise OfficialWeightsError(
+            f"{path}: cannot read checkpoint ({type(error).__name__}: {error})"
+        ) from error
     if not isinstance(loaded, Mapping):
         raise OfficialWeightsError(f"{path}: expected a dict of tensors, found {type(loaded).__name__}")
     return dict(loaded)
@@ -61,7 +63,9 @@ def select_state_dict(checkpoint: Mapping, key: str | None, source: str) -> dict
             )
         checkpoint = checkpoint[key]
     if not isinstance(checkpoint, Mapping):
-        raise OfficialWeightsError(f"{source}: entry {key!r} is a {type(checkpoint).__name__}, not a state dict")
+        raise OfficialWeightsError(
+            f"{source}: entry {key!r} is a {type(checkpoint).__name__}, not a state dict"
+        )
     state = {}
     for name, value in checkpoint.items():
         if not isinstance(value, torch.Tensor):
@@ -111,12 +115,16 @@ def load_official_weights(
         if report.unexpected:
             problems.append(f"unexpected {len(report.unexpected)}: {_listed(report.unexpected)}")
         if report.mismatched:
-            problems.append(f"shape mismatch (file vs net) {len(report.mismatched)}: {_listed(report.mismatched)}")
+            problems.append(
+                f"shape mismatch (file vs net) {len(report.mismatched)}: {_listed(report.mismatched)}"
+            )
         raise OfficialWeightsError(
             f"{source} does not match {type(net).__name__} ({'; '.join(problems)}); check the backbone "
             "name and its constructor arguments"
         )
     mismatched_names = {entry.split(" ", 1)[0] for entry in report.mismatched}
-    loadable = {name: value for name, value in state.items() if name in expected and name not in mismatched_names}
+    loadable = {
+        name: value for name, value in state.items() if name in expected and name not in mismatched_names
+    }
     net.load_state_dict(loadable, strict=strict)
     return report

@@ -34,9 +34,7 @@ def resolve_backbone_name(name: str) -> str:
         return key
     if key in _ALIASES:
         return _ALIASES[key]
-    raise UnknownBackboneError(
-        f"unknown backbone {name!r}; available: {', '.join(available_backbones())}"
-    )
+    raise UnknownBackboneError(f"unknown backbone {name!r}; available: {', '.join(available_backbones())}")
 
 
 def available_backbones() -> list[str]:
