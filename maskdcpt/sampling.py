@@ -1,0 +1,88 @@
+"""Which rows each training step reads: per-class repeat factors, per-epoch shuffles, rank shards.
+
+The data position is a pure function of the global step: global sample position p = step * global_batch
++ j; p falls in epoch p // epoch_len at offset p % epoch_len of that epoch's shuffled order. Rank r takes
+positions j in [r * local_batch, (r + 1) * local_batch). So a resumed run continues exactly where it left
+off, and the samples and their augmentations do not depend on the number of ranks or DataLoader workers
+(each sample's crop/flip draws are keyed by (seed, epoch, offset), never by a worker's RNG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+
+# Stream tags, so that the shuffle and the augmentation draws of one seed never share a stream.
+TAG_SHUFFLE = 0x5348
+TAG_AUGMENT = 0x4147
+
+
+def keyed_rng(seed: int, *keys: int) -> np.random.Generator:
+    """A fresh generator for one (seed, keys...) tuple; no global RNG state."""
+    words = [int(seed) & 0xFFFFFFFF, (int(seed) >> 32) & 0xFFFFFFFF, *(int(k) & 0xFFFFFFFF for k in keys)]
+    words += [(int(k) >> 32) & 0xFFFFFFFF for k in keys]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+
+
+def repeat_counts(degradations: Sequence[str], factors: Mapping[str, int]) -> np.ndarray:
+    """Per-row repeat count (BasicSR-style enlarge ratio per class; 1 for classes not listed)."""
+    return np.array([int(factors.get(d, 1)) for d in degradations], dtype=np.int64)
+
+
+class StepSampler:
+    """Yields, for each step from `start_step`, this rank's list of (row, epoch, offset) items."""
+
+    def __init__(
+        self,
+        counts: np.ndarray,
+        global_batch: int,
+        *,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        start_step: int = 0,
+        end_step: int | None = None,
+    ):
+        if global_batch % world_size:
+            raise ValueError(f"global batch {global_batch} is not divisible by {world_size} ranks")
+        if len(counts) == 0:
+            raise ValueError("no rows to sample from")
+        self.rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        self.epoch_len = len(self.rows)
+        self.global_batch = global_batch
+        self.local_batch = global_batch // world_size
+        self.seed = seed
+        self.rank = rank
+        self.start_step = start_step
+        self.end_step = end_step
+        self._epoch = -1
+        self._order: np.ndarray | None = None
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The shuffled (repeated) rows of one epoch; cached for the current epoch."""
+        if epoch != self._epoch:
+            self._order = self.rows[keyed_rng(self.seed, TAG_SHUFFLE, epoch).permutation(self.epoch_len)]
+            self._epoch = epoch
+        assert self._order is not None
+        return self._order
+
+    def items(self, step: int) -> list[tuple[int, int, int]]:
+        """(row, epoch, offset) for this rank's share of one global step."""
+        first = step * self.global_batch + self.rank * self.local_batch
+        out = []
+        for position in range(first, first + self.local_batch):
+            epoch, offset = divmod(position, self.epoch_len)
+            out.append((int(self.order(epoch)[offset]), epoch, offset))
+        return out
+
+    def __iter__(self) -> Iterator[list[tuple[int, int, int]]]:
+        step = self.start_step
+        while self.end_step is None or step < self.end_step:
+            yield self.items(step)
+            step += 1
+
+    def __len__(self) -> int:
+        if self.end_step is None:
+            raise TypeError("an open-ended StepSampler has no length")
+        return max(0, self.end_step - self.start_step)

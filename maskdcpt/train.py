@@ -1,0 +1,309 @@
+"""One training loop for both stages (nanoGPT-style: readable in one sitting, no trainer framework).
+
+pretrain: MaskDCPT, masked LQ -> backbone -> (restored, class logits); loss = w_pix L1 + w_cls focal.
+finetune: the plain backbone (official forward with +input), no mask, no classifier; loss = L1.
+
+Rerunning with the same RUN_DIR resumes from its newest complete checkpoint: weights, EMA, optimizer,
+scheduler, RNG and data position (a function of the step, see maskdcpt.sampling), so the resumed run
+reproduces the uninterrupted one. Under torchrun every rank runs this loop on its share of the global
+batch; rank 0 alone evaluates, logs and writes checkpoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from rich.console import Console
+
+from maskdcpt import checkpoint as ckpt
+from maskdcpt import distributed as dist_util
+from maskdcpt.config import ConfigError, TrainConfig, from_mapping, load_mapping, to_toml
+from maskdcpt.data import ClassMap, DataError, PairIndex, TrainPairs, make_loader, open_index
+from maskdcpt.ema import EMA
+from maskdcpt.evaluate import Restorer, build_model, evaluate
+from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights, random_patch_mask
+from maskdcpt.runlog import MetricsLog, ProgressLine
+from maskdcpt.sampling import StepSampler, keyed_rng, repeat_counts
+from uir_data.atomic import write_text_atomic
+
+CONFIG_FILE = "config.toml"
+TAG_MASK = 0x4D41
+# Keys that may change when a run is resumed: they do not alter what the finished run computes.
+RESUMABLE_KEYS = ("run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
+                  "run.device", "run.compile", "data.workers", "data.val_max_images", "data.val_crop",
+                  "finetune.init")
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key not in ("kwargs", "repeat_factors"):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def check_resumable(run_dir: Path, config: TrainConfig) -> None:
+    """Refuse to resume a run folder with settings that would change what it computes."""
+    saved_path = Path(run_dir) / CONFIG_FILE
+    if not saved_path.is_file() or ckpt.latest_checkpoint(run_dir) is None:
+        return
+    saved = _flatten(from_mapping(load_mapping(saved_path), str(saved_path)).to_dict())
+    current = _flatten(config.to_dict())
+    differ = sorted(k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k) and k not in RESUMABLE_KEYS)
+    if differ:
+        shown = ", ".join(f"{k} ({saved.get(k)!r} -> {current.get(k)!r})" for k in differ[:4])
+        raise ConfigError(f"{run_dir} holds a run with other settings: {shown}; resume with the same settings "
+                          "or choose a new --out")
+
+
+def lr_factor(step: int, total: int, schedule: str, warmup: int, min_ratio: float) -> float:
+    """Multiplier of the base LR at `step`: linear warmup, then constant or cosine down to min_ratio."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def draw_masks(model: MaskDCPT, seed: int, first_position: int, batch: int, size: tuple[int, int]) -> torch.Tensor:
+    """One patch mask per sample, keyed by its global sample position: the same for any number of ranks."""
+    grid = (size[0] // model.mask_patch, size[1] // model.mask_patch)
+    masks = []
+    for position in range(first_position, first_position + batch):
+        generator = torch.Generator().manual_seed(int(keyed_rng(seed, TAG_MASK, position).integers(2**62)))
+        masks.append(random_patch_mask(1, *grid, model.mask_ratio, generator))
+    return torch.cat(masks)
+
+
+def init_backbone(backbone: torch.nn.Module, config: TrainConfig) -> str:
+    """Load --init weights into the backbone (our run/checkpoint, or an official .pth); returns a note."""
+    source = config.finetune.init
+    if ckpt.is_uir_checkpoint(source):
+        state, meta = ckpt.load_weights(source, which=config.finetune.init_weights)
+        if meta["model"]["name"] != config.model.name or meta["model"]["kwargs"] != config.model.kwargs:
+            raise ckpt.CheckpointError(
+                f"{source}: trained {meta['model']['name']} {meta['model']['kwargs']}, but this run builds "
+                f"{config.model.name} {config.model.kwargs}; use the same [model] settings")
+        try:
+            backbone.load_state_dict(ckpt.backbone_state(state, meta["stage"]), strict=True)
+        except RuntimeError as error:
+            raise ckpt.CheckpointError(f"{source}: incompatible backbone weights ({error})") from None
+        return f"initialised from {meta['stage']} checkpoint {source} (step {meta['step']}, {config.finetune.init_weights} weights)"
+    load_official_weights(backbone, source, key=config.finetune.init_key, strict=True)
+    return f"initialised from official checkpoint {source} ({config.finetune.init_key})"
+
+
+def _autocast(config: TrainConfig, device: torch.device):
+    precision = config.run.precision
+    if precision == "auto":
+        precision = "bf16" if device.type == "cuda" else "fp32"
+    if precision == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def train(config: TrainConfig, run_dir: Path | str, *, stop_at: int | None = None,
+          console: Console | None = None) -> dict[str, Any]:
+    """Run (or resume) training into run_dir; `stop_at` ends this invocation early (as a preemption would)."""
+    ctx = dist_util.setup(config.run.device)
+    try:
+        return _train(config, Path(run_dir), ctx, stop_at, console)
+    finally:
+        dist_util.teardown(ctx)
+
+
+def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_at: int | None,
+           console: Console | None) -> dict[str, Any]:
+    seed, total, stage = config.run.seed, config.run.steps, config.stage
+    device = ctx.device
+    if ctx.is_main:
+        check_resumable(run_dir, config)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        ckpt.remove_stale(run_dir)
+        write_text_atomic(run_dir / CONFIG_FILE, to_toml(config))
+    dist_util.barrier(ctx)
+    progress = ProgressLine(total, enabled=ctx.is_main, console=console)
+
+    # --- data -------------------------------------------------------------------------------------------
+    train_index = open_index(config.data.manifests, config.data.train_split, config.data.types)
+    classes = ClassMap.from_index(train_index)
+    if stage == "pretrain" and len(classes) < 2:
+        raise DataError(f"pre-training classifies degradations but the train split holds one type only ({classes.names[0]})")
+    val_index: PairIndex | None = None
+    try:
+        val_index = open_index(config.data.manifests, config.data.val_split, config.data.types, config.data.val_max_images)
+    except DataError as problem:
+        progress.message(f"[yellow]no evaluation during training:[/] {problem}")
+    if config.data.batch_size % ctx.world_size:
+        raise ConfigError(f"data.batch_size {config.data.batch_size} (global) is not divisible by {ctx.world_size} ranks")
+
+    # --- model, EMA, optimizer ----------------------------------------------------------------------------
+    model = build_model(config.model.name, config.model.kwargs, stage, classes,
+                        config.pretrain.mask_ratio, config.pretrain.mask_patch)
+    backbone = model.backbone if isinstance(model, MaskDCPT) else model
+    multiple = model.mask_patch if isinstance(model, MaskDCPT) else backbone.size_multiple
+    if config.data.crop_size % math.lcm(multiple, backbone.downsampling_factor):
+        raise ConfigError(f"data.crop_size {config.data.crop_size} must be a multiple of {multiple} for this model")
+    latest = ckpt.latest_checkpoint(run_dir)
+    if latest is None and config.finetune.init:
+        progress.message(init_backbone(backbone, config))
+    model.to(device)
+    ema = EMA(model, config.optim.ema_decay)
+    # Paper: encoder at 3e-4, decoders (classifier + reconstruction head) at 1e-4; fine-tuning: one LR.
+    heads = model.head_parameters() if isinstance(model, MaskDCPT) else []
+    encoder = model.backbone_parameters() if isinstance(model, MaskDCPT) else list(backbone.parameters())
+    groups = [{"params": encoder, "lr": config.optim.lr_backbone, "name": "backbone"}]
+    if heads:
+        groups.append({"params": heads, "lr": config.optim.lr_heads, "name": "heads"})
+    optimizer = torch.optim.AdamW(groups, betas=tuple(config.optim.betas), weight_decay=config.optim.weight_decay,
+                                  fused=device.type == "cuda")
+    min_ratios = [config.optim.min_lr / g["lr"] for g in groups]
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, [
+        (lambda s, r=r: lr_factor(s, total, config.schedule, config.optim.warmup_steps, min(1.0, r))) for r in min_ratios
+    ])
+
+    # --- resume -------------------------------------------------------------------------------------------
+    start = 0
+    metrics = MetricsLog(run_dir)
+    if latest is not None:
+        meta = ckpt.read_meta(latest)
+        if meta["stage"] != stage or meta["classes"]["names"] != list(classes.names):
+            raise ckpt.CheckpointError(
+                f"{latest}: stage {meta['stage']} with classes {meta['classes']['names']}, but this run is {stage} "
+                f"with classes {list(classes.names)}; the dataset or stage changed, use a new --out")
+        model.load_state_dict(ckpt.load_weights(latest, "model")[0])
+        ema.module.load_state_dict(ckpt.load_weights(latest, "ema")[0])
+        state = ckpt.load_train_state(latest)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        ema.load_state_dict(state["ema"])
+        torch.set_rng_state(state["rng_cpu"])
+        start = int(state["step"])
+        if ctx.is_main:
+            metrics.truncate_after(start)
+        progress.message(f"resuming {run_dir} from step {start}")
+    end = total if stop_at is None else min(total, stop_at)
+
+    train_model: torch.nn.Module = model
+    if config.run.compile:
+        train_model = torch.compile(model)
+    if ctx.enabled:
+        train_model = torch.nn.parallel.DistributedDataParallel(
+            train_model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    sampler = StepSampler(repeat_counts(train_index.degradations, config.data.repeat_factors), config.data.batch_size,
+                          seed=seed, rank=ctx.rank, world_size=ctx.world_size, start_step=start, end_step=end)
+    dataset = TrainPairs(train_index, classes, config.data.crop_size, seed)
+    loader = iter(make_loader(dataset, sampler, config.data.workers))
+    if ctx.is_main and start == 0:
+        counts = train_index.type_counts()
+        progress.message(f"{stage}: {len(train_index)} train pairs ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
+                         f"epoch of {sampler.epoch_len} samples, global batch {config.data.batch_size} on "
+                         f"{ctx.world_size} rank(s), {device}")
+
+    # --- the loop -----------------------------------------------------------------------------------------
+    names = ["loss", "l1", "focal", "acc"] if stage == "pretrain" else ["loss", "l1"]
+    sums = torch.zeros(len(names), dtype=torch.float64, device=device)
+    reported: set[str] = set()
+    window_start, window_steps = time.perf_counter(), 0
+    last_eval: dict[str, Any] | None = None
+    for step in range(start, end):
+        batch = next(loader)
+        for report in batch["skipped"]:
+            if report not in reported and ctx.is_main:
+                reported.add(report)
+                progress.message(f"[yellow]skipped unreadable pair:[/] {report}")
+        lq = batch["lq"].to(device, non_blocking=True)
+        gt = batch["gt"].to(device, non_blocking=True)
+        train_model.train()
+        with _autocast(config, device):
+            if stage == "pretrain":
+                first = step * config.data.batch_size + ctx.rank * sampler.local_batch
+                mask = draw_masks(model, seed, first, lq.shape[0], lq.shape[-2:]).to(device)
+                out = train_model(lq, mask=mask)
+                labels = batch["cls"].to(device)
+                l1 = F.l1_loss(out.restored.float(), gt)
+                focal = focal_loss(out.logits.float(), labels, gamma=config.pretrain.focal_gamma)
+                loss = config.pretrain.pixel_weight * l1 + config.pretrain.cls_weight * focal
+                acc = (out.logits.argmax(1) == labels).double().mean()
+                terms = torch.stack([loss.detach().double(), l1.detach().double(), focal.detach().double(), acc])
+            else:
+                l1 = F.l1_loss(train_model(lq).float(), gt)
+                loss = l1
+                terms = torch.stack([loss.detach().double(), l1.detach().double()])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.optim.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        ema.update(model)
+        sums += terms
+        window_steps += 1
+        done = step + 1
+
+        if done % config.run.log_every == 0 or done == end:
+            means = dist_util.mean_over_ranks(sums / window_steps, ctx).tolist()
+            elapsed = time.perf_counter() - window_start
+            record = {"kind": "train", "step": done, **dict(zip(names, means, strict=True)),
+                      "lr_backbone": optimizer.param_groups[0]["lr"],
+                      "img_per_s": window_steps * config.data.batch_size / elapsed}
+            if heads:
+                record["lr_heads"] = optimizer.param_groups[1]["lr"]
+            if ctx.is_main:
+                metrics.append(record)
+                progress.update(done, dict(zip(names, means, strict=True)), record["img_per_s"], window_steps / elapsed)
+            sums.zero_()
+            window_start, window_steps = time.perf_counter(), 0
+        if val_index is not None and (done % config.run.eval_every == 0 or done == total):
+            if ctx.is_main:
+                restorer = Restorer(ema.module, stage, classes, str(run_dir), seed=seed)
+                last_eval = evaluate(restorer, val_index, device, crop=config.data.val_crop)
+                metrics.append({"kind": "val", "step": done, **last_eval["mean"], "types": last_eval["types"]})
+                mean = last_eval["mean"]
+                progress.message(f"val @ {done}: PSNR {mean['psnr']:.2f} dB (input {mean['psnr_input']:.2f}), "
+                                 f"SSIM {mean['ssim']:.4f}" + (f", acc {mean['accuracy']:.1%}" if "accuracy" in mean else ""))
+            dist_util.barrier(ctx)
+        if done % config.run.ckpt_every == 0 or done == end:
+            if ctx.is_main:
+                save(run_dir, done, config, model, ema, optimizer, scheduler, classes, ctx)
+            dist_util.barrier(ctx)
+    progress.close()
+    final = ckpt.latest_checkpoint(run_dir)
+    return {"run_dir": str(run_dir), "stage": stage, "step": end, "total_steps": total, "finished": end >= total,
+            "checkpoint": str(final) if final else None, "classes": list(classes.names),
+            "last_train": _last_train_record(metrics) if ctx.is_main else None, "last_eval": last_eval}
+
+
+def _last_train_record(metrics: MetricsLog) -> dict[str, Any] | None:
+    records = [r for r in metrics.read() if r.get("kind") == "train"]
+    return records[-1] if records else None
+
+
+def save(run_dir: Path, step: int, config: TrainConfig, model: torch.nn.Module, ema: EMA,
+         optimizer: torch.optim.Optimizer, scheduler: Any, classes: ClassMap, ctx: dist_util.DistContext) -> Path:
+    """Write checkpoint `step` from the unwrapped model (rank 0)."""
+    meta = {
+        "stage": config.stage, "model": {"name": config.model.name, "kwargs": config.model.kwargs},
+        "classes": {"labels": list(classes.labels), "names": list(classes.names)},
+        "mask_ratio": config.pretrain.mask_ratio, "mask_patch": config.pretrain.mask_patch, "seed": config.run.seed,
+        "world_size": ctx.world_size, "config": config.to_dict(),
+    }
+    state = {
+        "step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "ema": ema.state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "data": {"position": step * config.data.batch_size, "global_batch": config.data.batch_size},
+    }
+    if torch.cuda.is_available():
+        state["rng_cuda"] = torch.cuda.get_rng_state_all()
+    return ckpt.save_checkpoint(run_dir, step, model.state_dict(), ema.module.state_dict(), state, meta,
+                                config.run.keep_checkpoints)
