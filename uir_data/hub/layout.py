@@ -1,7 +1,8 @@
 """The Hub layout of an export: file names, the Parquet schema, and the `datasets` features it declares.
 
-An export folder holds `README.md` (the dataset card), `data/<TYPE>/<split>-<i>-of-<n>.parquet` (one set of
-shards per degradation type and split, so every type is its own config without duplicating rows),
+An export folder holds `README.md` (the dataset card), `data/<split>-<TYPE>-<i>-of-<n>.parquet` (one run of
+shards per split and degradation type, so every type is its own config without duplicating rows, while the
+default config and plain `data/*.parquet` readers see one flat folder),
 optionally `assets/` (gallery images shown by the card) and `uir-export.json` (what was exported, written
 last: its presence marks a complete export).
 """
@@ -33,7 +34,7 @@ META_EXPORT_FINGERPRINT = b"uir.export_fingerprint"
 META_HUGGINGFACE = b"huggingface"
 
 SHARD_PATTERN = re.compile(
-    r"^data/(?P<type>[A-Z]+)/(?P<split>[a-z]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$"
+    r"^data/(?P<split>[a-z]+)-(?P<type>[A-Z]+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.parquet$"
 )
 
 # Arrow type -> datasets Value dtype, for the manifest's scalar column types.
@@ -46,13 +47,18 @@ _VALUE_DTYPES = {
 
 
 def shard_path(degradation: str, split: str, index: int, count: int) -> str:
-    """POSIX path of one shard inside the export, e.g. data/GN/train-00000-of-00002.parquet."""
-    return f"{DATA_DIR}/{degradation}/{split}-{index:05d}-of-{count:05d}.parquet"
+    """POSIX path of one shard inside the export, e.g. data/train-GN-00000-of-00002.parquet."""
+    return f"{DATA_DIR}/{split}-{degradation}-{index:05d}-of-{count:05d}.parquet"
 
 
 def split_glob(split: str, degradation: str = "*") -> str:
-    """The data_files pattern of one split, over every type (default config) or one type."""
-    return f"{DATA_DIR}/{degradation}/{split}-*.parquet"
+    """The data_files pattern of one split, over every type (default config) or one type.
+
+    Type abbreviations are upper-case letters followed by '-', so train-RS-* never matches train-RSD-*.
+    """
+    if degradation == "*":
+        return f"{DATA_DIR}/{split}-*.parquet"
+    return f"{DATA_DIR}/{split}-{degradation}-*.parquet"
 
 
 def _feature_of(arrow_type: pa.DataType) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 from uir_data import ENGINE_VERSION
 from uir_data.errors import UirError, UsageError
 from uir_data.hub.export import read_export_record
-from uir_data.hub.layout import CARD_NAME, DATA_DIR, EXPORT_MANIFEST
+from uir_data.hub.layout import ASSETS_DIR, CARD_NAME, DATA_DIR, EXPORT_MANIFEST
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # datasets' push_to_hub commits 50 files at a time (UPLOADS_MAX_NUMBER_PER_COMMIT); the Hub advises 50-100
@@ -175,7 +175,7 @@ def plan_upload(
     local_paths = {f.path for f in files}
     # Only our own layout is cleaned up: stale shards and assets, never files someone else put in the repo.
     deletions = sorted(
-        p for p in known if p not in local_paths and (p.startswith(f"{DATA_DIR}/") or p.startswith("assets/"))
+        p for p in known if p not in local_paths and p.startswith((f"{DATA_DIR}/", f"{ASSETS_DIR}/"))
     )
     commits: list[list[LocalFile]] = []
     for item in data:

@@ -214,7 +214,7 @@ def verify_export(
             problems.append(Problem("shard-name", "temporary file left by an interrupted export", file=name))
         elif match is None:
             problems.append(
-                Problem("shard-name", "not a shard name (data/<TYPE>/<split>-NNNNN-of-NNNNN.parquet)", file=name)
+                Problem("shard-name", "not a shard name (data/<split>-<TYPE>-NNNNN-of-NNNNN.parquet)", file=name)
             )
         else:
             shards[name] = match.groupdict()
@@ -233,7 +233,7 @@ def verify_export(
                     "shard-set",
                     f"shards of {degradation}/{split} are incomplete or disagree on their count: indices "
                     f"{indices} of {sorted(int(i['count']) for i in infos)}",
-                    file=f"{DATA_DIR}/{degradation}",
+                    file=f"{DATA_DIR}/{split}-{degradation}-*",
                 )
             )
 
