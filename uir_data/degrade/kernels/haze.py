@@ -24,20 +24,27 @@ def _generator(seed: int) -> np.random.Generator:
 def low_frequency_field(height: int, width: int, feature_px: float, seed: int, octaves: int = 3) -> np.ndarray:
     """Smooth zero-mean noise in about [−1, 1] whose largest blobs are ~feature_px wide (value noise)."""
     rng = _generator(seed)
-    field = np.zeros((height, width), np.float32)
+    # The field has no detail finer than feature_px / 2^(octaves-1): build it on a grid `step` times
+    # coarser and upsample once (the cost no longer grows with the image).
+    step = max(1, int(feature_px / 2 ** (octaves + 1)))
+    small_h, small_w = -(-height // step), -(-width // step)
+    field = np.zeros((small_h, small_w), np.float32)
     total = 0.0
     for octave in range(octaves):
-        cell = max(feature_px / (2**octave), 2.0)
-        grid_h = int(np.ceil(height / cell)) + 2
-        grid_w = int(np.ceil(width / cell)) + 2
+        cell = max(feature_px / step / (2**octave), 2.0)
+        grid_h = int(np.ceil(small_h / cell)) + 2
+        grid_w = int(np.ceil(small_w / cell)) + 2
         grid = rng.uniform(-1.0, 1.0, (grid_h, grid_w)).astype(np.float32)
         # Bicubic upsampling of a coarse random grid gives a smooth field; crop away the border cells.
         big = cv2.resize(grid, (int(grid_w * cell), int(grid_h * cell)), interpolation=cv2.INTER_CUBIC)
         offset = int(cell // 2)
         amplitude = 0.5**octave
-        field += amplitude * big[offset : offset + height, offset : offset + width]
+        field += amplitude * big[offset : offset + small_h, offset : offset + small_w]
         total += amplitude
-    field /= total
+    if step > 1:
+        field = cv2.resize(field, (small_w * step, small_h * step), interpolation=cv2.INTER_LINEAR)
+        field = field[:height, :width]
+    field = field / np.float32(total)
     field -= field.mean()
     peak = float(np.abs(field).max())
     return field / peak if peak > 0 else field

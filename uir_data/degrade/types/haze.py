@@ -79,17 +79,25 @@ class Haze(Degradation):
         }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        height, width = image.shape[:2]
-        depth_params = params["depth"]
-        if depth_params["source"] == "row":
-            depth = row_depth(height, width, depth_params["horizon"], depth_params["near_ratio"],
-                              depth_params["roll_deg"])
-        else:
-            depth = uniform_depth(height, width, depth_params["value"])
-        field = low_frequency_field(height, width, max(params["patch_px"], 2.0), params["seed"])
-        transmission = transmission_map(depth, params["beta"], field, params["heterogeneity"])
-        airlight = np.asarray(params["airlight"], np.float32)
         if params.get("domain", "linear") == "linear":
-            hazy = apply_scattering(srgb_to_linear(image), transmission, srgb_to_linear(airlight))
-            return linear_to_srgb(hazy)
-        return apply_scattering(image, transmission, airlight)
+            return linear_to_srgb(render_haze_linear(srgb_to_linear(image), params))
+        return render_haze(image, params, params["airlight"])
+
+
+def render_haze(image: np.ndarray, params: dict[str, Any], airlight: Any) -> np.ndarray:
+    """I = J·t + A·(1 − t) with the recorded depth, β and heterogeneity, in the image's own domain."""
+    height, width = image.shape[:2]
+    depth_params = params["depth"]
+    if depth_params["source"] == "row":
+        depth = row_depth(height, width, depth_params["horizon"], depth_params["near_ratio"],
+                          depth_params["roll_deg"])
+    else:
+        depth = uniform_depth(height, width, depth_params["value"])
+    field = low_frequency_field(height, width, max(params["patch_px"], 2.0), params["seed"])
+    transmission = transmission_map(depth, params["beta"], field, params["heterogeneity"])
+    return apply_scattering(image, transmission, np.asarray(airlight, np.float32))
+
+
+def render_haze_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Apply H params to a linear-light image (the airlight is recorded sRGB-coded); shared with LHRS."""
+    return render_haze(linear, params, srgb_to_linear(np.asarray(params["airlight"], np.float32)))
