@@ -6,15 +6,21 @@ manifest row replays its noise exactly (research/degradations.md pitfall P13).
 
 from __future__ import annotations
 
+from functools import cache
+
 import cv2
 import numpy as np
+from scipy.special import gammaln
 
 from uir_data.seeding import make_rng
 
 GAUSSIAN_MODES = ("color", "gray", "correlated")
-# Above this mean count the Poisson law is replaced by its Gaussian limit (skewness 1/√λ ≤ 0.125): NumPy's
-# exact sampler costs ~40 ns a pixel, the normal draw ~8 ns, and the difference is far below 8-bit resolution.
+# Above this mean count the Poisson law is replaced by its Gaussian limit (skewness 1/√λ ≤ 0.125), far below
+# 8-bit resolution; below it counts come from an inverse-CDF table (NumPy's exact sampler costs ~50 ns a value).
 POISSON_GAUSSIAN_LIMIT = 64.0
+LAMBDA_STEPS = 16
+QUANTILE_BITS = 12
+QUANTILES = 2**QUANTILE_BITS
 
 
 def noise_rng(seed: int, name: str) -> np.random.Generator:
@@ -52,14 +58,43 @@ def gaussian_noise(
     raise ValueError(f"unknown Gaussian noise mode {mode!r}; expected one of {', '.join(GAUSSIAN_MODES)}")
 
 
+@cache
+def _poisson_table() -> np.ndarray:
+    """Inverse-CDF table of Poisson(λ) for λ on a 1/16 grid below the Gaussian limit and 4096 quantiles."""
+    lambdas = np.arange(int(POISSON_GAUSSIAN_LIMIT * LAMBDA_STEPS) + 1, dtype=np.float64) / LAMBDA_STEPS
+    ks = np.arange(256, dtype=np.float64)
+    log_pmf = ks[None, :] * np.log(np.maximum(lambdas[:, None], 1e-300)) - lambdas[:, None] - gammaln(ks + 1)[None, :]
+    pmf = np.exp(log_pmf)
+    pmf[0] = 0.0
+    pmf[0, 0] = 1.0  # λ = 0 always gives 0
+    cdf = np.cumsum(pmf, axis=1)
+    quantiles = (np.arange(QUANTILES, dtype=np.float64) + 0.5) / QUANTILES
+    table = np.empty((len(lambdas), QUANTILES), dtype=np.uint8)
+    for row, row_cdf in enumerate(cdf):
+        table[row] = np.minimum(np.searchsorted(row_cdf, quantiles, side="right"), 255)
+    return table
+
+
 def poisson_counts(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Photon counts with the given (non-negative) means, float32; Gaussian limit for large means."""
+    """Photon counts with the given (non-negative) means, float32.
+
+    Means below the Gaussian limit are sampled by inverse CDF from a table (λ on a 1/16 grid, rounded up or
+    down at random so the mean stays exact; quantiles resolved to 1/4096), about 4x faster than NumPy's
+    per-element sampler; larger means use the Gaussian limit.
+    """
     mean = np.maximum(mean, 0, dtype=np.float32)
-    small = mean < POISSON_GAUSSIAN_LIMIT
-    counts = np.empty_like(mean)
-    counts[small] = rng.poisson(mean[small]).astype(np.float32)
-    large = mean[~small]
-    counts[~small] = np.rint(large + np.sqrt(large) * rng.standard_normal(large.shape, dtype=np.float32))
+    bits = rng.integers(0, 2**32, size=mean.shape, dtype=np.uint32)
+    quantile = bits >> np.uint32(32 - QUANTILE_BITS)
+    jitter = (bits & np.uint32(0xFFFFF)).astype(np.float32) * np.float32(1.0 / 2**20)  # independent low bits
+    scaled = np.minimum(mean, np.float32(POISSON_GAUSSIAN_LIMIT)) * np.float32(LAMBDA_STEPS)
+    row = scaled.astype(np.int32)
+    row += jitter < scaled - row  # stochastic rounding of λ to the grid keeps E[count] = λ
+    flat = (row << np.int32(QUANTILE_BITS)) + quantile.astype(np.int32)
+    counts = _poisson_table().ravel().take(flat).astype(np.float32)  # take: ~2x faster than 2-D indexing
+    large = mean >= POISSON_GAUSSIAN_LIMIT
+    if large.any():
+        gauss = np.rint(mean + np.sqrt(mean) * rng.standard_normal(mean.shape, dtype=np.float32))
+        counts = np.where(large, gauss, counts)
     return counts
 
 
