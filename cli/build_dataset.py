@@ -27,7 +27,9 @@ def command(
     task_index: int | None = typer.Option(None, "--task-index", help="Array-job mode: this job's index."),
     num_tasks: int | None = typer.Option(None, "--num-tasks", help="Array-job mode: number of jobs."),
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Build without datasets that are not found."),
-    pairs_per_task: int = typer.Option(64, "--pairs-per-task", help="Pairs per task (one manifest part each)."),
+    pairs_per_task: int | None = typer.Option(
+        None, "--pairs-per-task", help="Pairs per task, i.e. per manifest part (default: from the plan size, 16..1000)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a paired dataset: plan -> tasks -> shards; rerunning into the same folder resumes."""

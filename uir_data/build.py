@@ -21,7 +21,6 @@ from uir_data.atomic import remove_stale_temps, write_text_atomic
 from uir_data.errors import UsageError
 from uir_data.executors import run_tasks
 from uir_data.plan import (
-    DEFAULT_PAIRS_PER_TASK,
     Plan,
     Unit,
     assign_splits,
@@ -35,7 +34,7 @@ from uir_data.plan import (
 from uir_data.recipe import Recipe, load_recipe
 from uir_data.sources.resolve import resolve, split_source_flags
 from uir_data.task import MARKERS_DIRNAME, TaskContext, TaskResult, marker_path, task_is_intact
-from uir_data.taxonomy import ABBREVS
+from uir_data.taxonomy import ABBREVS, get_type
 
 RUN_FILE = "run.json"
 REJECTED_FILE = "rejected.jsonl"
@@ -77,7 +76,7 @@ def make_plan(
     sources_root: Path | None = None,
     limit: int | None = None,
     allow_missing: bool = False,
-    pairs_per_task: int = DEFAULT_PAIRS_PER_TASK,
+    pairs_per_task: int | None = None,
 ) -> tuple[Plan, list[str]]:
     """The deterministic plan for a recipe and its sources, and the names of missing datasets."""
     resolved = resolve(recipe, sources_root=sources_root, overrides=overrides or {}, allow_missing=allow_missing)
@@ -135,7 +134,7 @@ def build_dataset(
     task_index: int | None = None,
     num_tasks: int | None = None,
     allow_missing: bool = False,
-    pairs_per_task: int = DEFAULT_PAIRS_PER_TASK,
+    pairs_per_task: int | None = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_task_done: Callable[[TaskResult], None] | None = None,
 ) -> BuildSummary:
@@ -235,7 +234,7 @@ def _collect_markers(out: Path, plan: Plan, summary: BuildSummary) -> None:
             abbrev, split = key.split("/")
             counts[(abbrev, split)] += value
         summary.rejected.extend(marker["rejected"])
-    for (abbrev, split), value in sorted(counts.items()):
+    for (abbrev, split), value in sorted(counts.items(), key=lambda item: (get_type(item[0][0]).label, item[0][1])):
         summary.pairs_by_type_split.setdefault(abbrev, {})[split] = value
 
 

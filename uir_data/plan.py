@@ -22,7 +22,14 @@ from uir_data.seeding import make_rng
 from uir_data.sources.base import CleanItem, PairItem
 from uir_data.taxonomy import get_type
 
-DEFAULT_PAIRS_PER_TASK = 64
+# Task size scales with the plan: ~64 tasks for small builds (so every core gets work), at most 1000 pairs
+# per task for big ones (2.5M pairs -> ~2500 parts, not a million tiny files). Depends on the plan only.
+MIN_PAIRS_PER_TASK = 16
+MAX_PAIRS_PER_TASK = 1000
+
+
+def auto_pairs_per_task(n_pairs: int) -> int:
+    return min(MAX_PAIRS_PER_TASK, max(MIN_PAIRS_PER_TASK, -(-n_pairs // 64)))
 
 
 @dataclass(frozen=True)
@@ -230,7 +237,9 @@ def limit_units(units: Sequence[Unit], limit: int | None) -> list[Unit]:
     return kept
 
 
-def pack_tasks(units: Sequence[Unit], pairs_per_task: int = DEFAULT_PAIRS_PER_TASK) -> list[Task]:
+def pack_tasks(units: Sequence[Unit], pairs_per_task: int | None = None) -> list[Task]:
+    if pairs_per_task is None:
+        pairs_per_task = auto_pairs_per_task(sum(len(unit.samples) for unit in units))
     tasks, current, count = [], [], 0
     for unit in units:
         current.append(unit)
