@@ -27,7 +27,9 @@ def picture(key: str, height: int = SIZE, width: int = SIZE, depth: int = 8) -> 
     return (smooth * scale).round().astype(np.uint16 if depth == 16 else np.uint8)
 
 
-def write_image(path: Path, key: str | None = None, height: int = SIZE, width: int = SIZE, depth: int = 8) -> Path:
+def write_image(
+    path: Path, key: str | None = None, height: int = SIZE, width: int = SIZE, depth: int = 8
+) -> Path:
     """Write a picture to path in the format its suffix names (PNG, JPEG, BMP, TIFF)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     image = picture(key or path.as_posix(), height, width, depth)
@@ -66,7 +68,11 @@ def make_sidd(parent: Path) -> Path:
 
 def make_sidd_small(parent: Path) -> Path:
     root = parent / "SIDD_Small_sRGB_Only"
-    _images(root, "Data/0001_001_S6_00100_00060_3200_L/GT_SRGB_010.PNG", "Data/0001_001_S6_00100_00060_3200_L/NOISY_SRGB_010.PNG")
+    _images(
+        root,
+        "Data/0001_001_S6_00100_00060_3200_L/GT_SRGB_010.PNG",
+        "Data/0001_001_S6_00100_00060_3200_L/NOISY_SRGB_010.PNG",
+    )
     return root
 
 
@@ -95,9 +101,18 @@ def make_reds(parent: Path) -> Path:
 def make_rsblur(parent: Path) -> Path:
     root = parent / "RSBlur"
     lines: dict[str, list[str]] = {"real_train": [], "real_test": [], "syn_train": []}
-    for seq, frame, split in (("0001", "000001", "train"), ("0001", "000002", "train"), ("0002", "000001", "test")):
+    for seq, frame, split in (
+        ("0001", "000001", "train"),
+        ("0001", "000002", "train"),
+        ("0002", "000001", "test"),
+    ):
         base = f"RSBlur/{seq}/{frame}"
-        _images(root, f"{base}/real_blur/real_blur.png", f"{base}/avg65_img/avg_blur.png", f"{base}/gt/gt_sharp.png")
+        _images(
+            root,
+            f"{base}/real_blur/real_blur.png",
+            f"{base}/avg65_img/avg_blur.png",
+            f"{base}/gt/gt_sharp.png",
+        )
         _images(root, f"{base}/avg65_mask_100/avg_blur.png")
         lines[f"real_{split}"].append(f"{base}/gt/gt_sharp.png {base}/real_blur/real_blur.png")
         if split == "train":
@@ -144,8 +159,12 @@ def make_dpdd(parent: Path) -> Path:
 
 def make_lfdof(parent: Path) -> Path:
     root = parent / "LFDOF"
-    _images(root, *(f"train_data/input/scene01/{k}.png" for k in (1, 2, 3)), "train_data/ground_truth/scene01.png")
-    _images(root, *(f"train_data/input/scene02/{k}.png" for k in (1, 2)), "train_data/ground_truth/scene02.png")
+    _images(
+        root, *(f"train_data/input/scene01/{k}.png" for k in (1, 2, 3)), "train_data/ground_truth/scene01.png"
+    )
+    _images(
+        root, *(f"train_data/input/scene02/{k}.png" for k in (1, 2)), "train_data/ground_truth/scene02.png"
+    )
     _images(root, "test_data/input/t01/1.png", "test_data/ground_truth/t01.png")
     return root
 
@@ -162,7 +181,12 @@ def make_reside(parent: Path) -> Path:
 
 def make_reside_promptir(parent: Path) -> Path:
     root = parent / "Dehaze"
-    _images(root, "synthetic/part1/0025_0.8_0.04.jpg", "synthetic/part2/0025_1_0.2.jpg", "synthetic/part1/0026_0.9_0.1.jpg")
+    _images(
+        root,
+        "synthetic/part1/0025_0.8_0.04.jpg",
+        "synthetic/part2/0025_1_0.2.jpg",
+        "synthetic/part1/0026_0.9_0.1.jpg",
+    )
     _images(root, "original/0025.jpg", "original/0026.jpg", "original/0027.jpg")
     return root
 
@@ -178,7 +202,12 @@ def make_rain13k(parent: Path) -> Path:
 
 def make_rain14000(parent: Path) -> Path:
     root = parent / "Rain14000"
-    _images(root, "training/rainy_image/901_1.jpg", "training/rainy_image/901_2.jpg", "training/ground_truth/901.jpg")
+    _images(
+        root,
+        "training/rainy_image/901_1.jpg",
+        "training/rainy_image/901_2.jpg",
+        "training/ground_truth/901.jpg",
+    )
     _images(root, "testing/rainy_image/1_1.jpg", "testing/ground_truth/1.jpg")
     return root
 
@@ -247,7 +276,9 @@ def make_rainds(parent: Path) -> Path:
         base = f"RainDS_syn/{split}"
         for pie in ("", "pie-"):
             _images(root, f"{base}/gt/{pie}norain-1.png", f"{base}/raindrop/{pie}rd-1.png")
-            _images(root, f"{base}/rainstreak/{pie}rain-1.png", f"{base}/rainstreak_raindrop/{pie}rd-rain-1.png")
+            _images(
+                root, f"{base}/rainstreak/{pie}rain-1.png", f"{base}/rainstreak_raindrop/{pie}rd-rain-1.png"
+            )
     for split in ("train_set", "test_set"):
         base = f"RainDS_real/{split}"
         for folder in ("gt", "raindrop", "rainstreak", "rainstreak_raindrop"):
@@ -272,7 +303,9 @@ def make_raindrop(parent: Path) -> Path:
 
 def make_snow100k(parent: Path) -> Path:
     root = parent / "Snow100K"
-    _images(root, "all/synthetic/a.jpg", "all/gt/a.jpg", "all/mask/a.jpg", "all/synthetic/b.jpg", "all/gt/b.jpg")
+    _images(
+        root, "all/synthetic/a.jpg", "all/gt/a.jpg", "all/mask/a.jpg", "all/synthetic/b.jpg", "all/gt/b.jpg"
+    )
     for size in ("S", "L"):
         base = f"media/jdway/GameSSD/overlapping/test/Snow100K-{size}"
         _images(root, f"{base}/synthetic/c.jpg", f"{base}/gt/c.jpg", f"{base}/mask/c.jpg")
@@ -341,7 +374,13 @@ def make_fhdmi(parent: Path) -> Path:
 
 def make_uhdm(parent: Path) -> Path:
     root = parent / "UHDM"
-    _images(root, "train/iphone/0001_moire.jpg", "train/iphone/0001_gt.jpg", "train/mi/0001_moire.jpg", "train/mi/0001_gt.jpg")
+    _images(
+        root,
+        "train/iphone/0001_moire.jpg",
+        "train/iphone/0001_gt.jpg",
+        "train/mi/0001_moire.jpg",
+        "train/mi/0001_gt.jpg",
+    )
     _images(root, "test/mi/0002_moire.jpg", "test/mi/0002_gt.jpg")
     return root
 
@@ -350,7 +389,13 @@ def make_lolblur(parent: Path) -> Path:
     root = parent / "LOL-Blur"
     for split, video, frames in (("train", "0001", ("0000", "0001")), ("test", "0171", ("0000",))):
         for frame in frames:
-            for folder in ("low_blur", "low_blur_noise", "high_sharp_scaled", "high_sharp_original", "low_sharp"):
+            for folder in (
+                "low_blur",
+                "low_blur_noise",
+                "high_sharp_scaled",
+                "high_sharp_original",
+                "low_sharp",
+            ):
                 _images(root, f"{split}/{folder}/{video}/{frame}.png")
     return root
 
@@ -371,7 +416,9 @@ def make_cdd11(parent: Path) -> Path:
 def make_raindropclarity(parent: Path) -> Path:
     root = parent / "RainDropClarity"
     for folder in ("Drop", "Clear", "Blur"):
-        _images(root, f"DayRainDrop_Train/{folder}/00001/00001.png", f"DayRainDrop_Train/{folder}/00001/00002.png")
+        _images(
+            root, f"DayRainDrop_Train/{folder}/00001/00001.png", f"DayRainDrop_Train/{folder}/00001/00002.png"
+        )
         _images(root, f"NightRainDrop_Train/{folder}/00002/00001.png")
     return root
 
@@ -402,7 +449,12 @@ def make_bsd500(parent: Path, size: int = SIZE) -> Path:
     root = parent / "BSR"
     for split, ids in BSD500_IDS.items():
         for image_id in ids:
-            write_image(root / f"BSDS500/data/images/{split}/{image_id}.jpg", key=f"bsds/{image_id}", height=size, width=size)
+            write_image(
+                root / f"BSDS500/data/images/{split}/{image_id}.jpg",
+                key=f"bsds/{image_id}",
+                height=size,
+                width=size,
+            )
         write_text(root / f"BSDS500/data/images/{split}/Thumbs.db", "junk")
     return root
 

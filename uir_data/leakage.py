@@ -1,0 +1,209 @@
+"""Split-leakage guard: one clean image must never sit in two splits, nor in train and a named test set.
+
+Two detectors over the manifest's GT images:
+- exact: rows sharing a `gt_sha256` (the same file, e.g. one dataset ingested twice);
+- near-duplicate: a 64-bit DCT perceptual hash (pHash) confirmed by a 64-bit difference hash (dHash), for
+  copies that were resized or re-encoded (BSD68 PNGs are BSDS500 test JPEGs; LOL-v2-Real reportedly
+  re-uses LOL-v1 scenes; Test100 comes from Rain800: research/real_datasets.md §25.13).
+Each distinct GT is decoded once, at reduced resolution where the codec allows; candidate pairs come from
+multi-index hashing (a hash within distance d of another shares at least one of d+1 chunks exactly), so
+the work grows with the number of near matches, not with n².
+
+A row belongs to a named test set when its `source_dataset` equals the name (`BSD68`), or the name and its
+split (`GoPro:test`); such rows count as "test" whatever their split column says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pyarrow as pa
+
+from uir_data.problems import Problem
+
+PHASH_MAX_DISTANCE = 6  # of 64 bits; resize + JPEG re-encoding typically moves pHash by 0-4 bits
+DHASH_MAX_DISTANCE = 12  # confirmation by a second, gradient-based hash keeps unrelated images apart
+MIN_CONTRAST = 2.0  # grey-level std below which an image is flat: its hashes say nothing, skip it
+HASH_SIDE = 32  # pHash input side (DCT of 32x32, keep the 8x8 lowest frequencies)
+
+
+@dataclass(frozen=True)
+class _Row:
+    sample_id: str
+    split: str  # effective split: "test" for rows of a named test set
+    dataset: str
+    gt_path: str
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch not in "-_. ")
+
+
+def _test_set_rules(test_sets: Sequence[str]) -> list[tuple[str, str | None]]:
+    """('name', split or None) per entry; names are canonicalised through the dataset catalog when known."""
+    rules = []
+    for entry in test_sets:
+        name, _, split = entry.partition(":")
+        names = {_normalise(name)}
+        try:
+            from uir_data.sources.catalog import get_adapter
+
+            names.add(_normalise(get_adapter(name).name))
+        except Exception:  # a test set that is not a catalog dataset (a folder, a custom name) is fine
+            pass
+        rules.extend((key, split.strip() or None) for key in names)
+    return rules
+
+
+def _rows(table: pa.Table, test_sets: Sequence[str]) -> tuple[list[_Row], list[str], list[Problem]]:
+    rules = _test_set_rules(test_sets)
+    columns = table.select(["sample_id", "split", "source_dataset", "gt_path", "gt_sha256"]).to_pydict()
+    rows, digests, problems = [], [], []
+    in_train: dict[str, list[str]] = {}
+    for sample_id, split, dataset, gt_path, digest in zip(
+        columns["sample_id"],
+        columns["split"],
+        columns["source_dataset"],
+        columns["gt_path"],
+        columns["gt_sha256"],
+        strict=True,
+    ):
+        key = _normalise(dataset)
+        named = any(
+            key == rule_name and (rule_split is None or rule_split == split)
+            for rule_name, rule_split in rules
+        )
+        if named and split == "train":
+            in_train.setdefault(dataset, []).append(sample_id)
+        rows.append(_Row(sample_id, "test" if named else split, dataset, gt_path))
+        digests.append(digest)
+    for dataset, ids in sorted(in_train.items()):
+        problems.append(
+            Problem(
+                "test-set-in-train",
+                f"{len(ids)} rows of {dataset}, which the recipe names as a test set, are in the train split",
+                sample_id=ids[0],
+            )
+        )
+    return rows, digests, problems
+
+
+def _leak(check: str, first: _Row, second: _Row, detail: str) -> Problem:
+    return Problem(
+        check,
+        f"{detail}: in {first.split} ({first.dataset}) and in {second.split} as sample {second.sample_id} "
+        f"({second.dataset}, {second.gt_path})",
+        sample_id=first.sample_id,
+        file=first.gt_path,
+    )
+
+
+def _split_examples(rows: Sequence[_Row], indices: Sequence[int]) -> dict[str, _Row]:
+    """The first row of each effective split among indices."""
+    examples: dict[str, _Row] = {}
+    for index in indices:
+        examples.setdefault(rows[index].split, rows[index])
+    return examples
+
+
+def perceptual_hashes(path: Path, short_side: int = 0) -> tuple[int, int] | None:
+    """(pHash, dHash) of an image file, or None when unreadable or flat; decodes at reduced size if large."""
+    flag = cv2.IMREAD_GRAYSCALE
+    if short_side >= 8 * HASH_SIDE:
+        flag = cv2.IMREAD_REDUCED_GRAYSCALE_4
+    elif short_side >= 4 * HASH_SIDE:
+        flag = cv2.IMREAD_REDUCED_GRAYSCALE_2
+    grey = cv2.imread(str(path), flag)
+    if grey is None:
+        return None
+    grey = grey.astype(np.float32)
+    if grey.std() < MIN_CONTRAST * (257.0 if grey.max() > 255 else 1.0):
+        return None
+    small = cv2.resize(grey, (HASH_SIDE, HASH_SIDE), interpolation=cv2.INTER_AREA)
+    low = cv2.dct(small)[:8, :8].flatten()
+    phash_bits = low > np.median(low[1:])  # the DC term would dominate the median
+    tiny = cv2.resize(grey, (9, 8), interpolation=cv2.INTER_AREA)
+    dhash_bits = (tiny[:, 1:] > tiny[:, :-1]).flatten()
+    return _pack(phash_bits), _pack(dhash_bits)
+
+
+def _pack(bits: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(bits.astype(np.uint8)).tobytes(), "big")
+
+
+def candidate_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
+    """Index pairs (i < j) whose 64-bit hashes are within max_distance bits (multi-index hashing)."""
+    n = len(hashes)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    bounds = np.linspace(0, 64, max_distance + 2).astype(int)
+    found = []
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        keys = (hashes >> np.uint64(start)) & np.uint64((1 << int(stop - start)) - 1)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        offset = 1
+        while offset < n:
+            same = ordered[:-offset] == ordered[offset:]  # sorted: equal at offset d implies equal at d-1
+            if not same.any():
+                break
+            found.append(np.stack([order[:-offset][same], order[offset:][same]], axis=1))
+            offset += 1
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    pairs = np.unique(pairs, axis=0)
+    distance = np.bitwise_count(hashes[pairs[:, 0]] ^ hashes[pairs[:, 1]])
+    return pairs[distance <= max_distance]
+
+
+def find_leaks(
+    table: pa.Table, root: Path, test_sets: tuple[str, ...] = (), near_duplicates: bool = True
+) -> list[Problem]:
+    """Clean images shared across splits (exactly, or as resized/re-encoded near-duplicates), naming both rows."""
+    rows, digests, problems = _rows(table, test_sets)
+    by_digest: dict[str, list[int]] = {}
+    for index, digest in enumerate(digests):
+        by_digest.setdefault(digest, []).append(index)
+    for digest, indices in by_digest.items():
+        examples = list(_split_examples(rows, indices).values())
+        for other in examples[1:]:
+            problems.append(
+                _leak("split-leak", examples[0], other, f"the same clean image (sha256 {digest[:12]})")
+            )
+    if near_duplicates:
+        problems += _near_duplicate_leaks(table, Path(root), rows, by_digest)
+    return problems
+
+
+def _near_duplicate_leaks(
+    table: pa.Table, root: Path, rows: Sequence[_Row], by_digest: dict[str, list[int]]
+) -> list[Problem]:
+    heights, widths = table.column("height").to_pylist(), table.column("width").to_pylist()
+    groups, phashes, dhashes = [], [], []
+    for indices in by_digest.values():  # one decode per distinct GT
+        first = indices[0]
+        hashes = perceptual_hashes(root / rows[first].gt_path, min(heights[first], widths[first]))
+        if hashes is None:  # unreadable files are verify's business; flat images have no usable hash
+            continue
+        groups.append(indices)
+        phashes.append(hashes[0])
+        dhashes.append(hashes[1])
+    phash_array = np.array(phashes, dtype=np.uint64)
+    dhash_array = np.array(dhashes, dtype=np.uint64)
+    problems = []
+    for a, b in candidate_pairs(phash_array, PHASH_MAX_DISTANCE):
+        d_distance = int(np.bitwise_count(dhash_array[a] ^ dhash_array[b]))
+        if d_distance > DHASH_MAX_DISTANCE:
+            continue
+        left, right = _split_examples(rows, groups[a]), _split_examples(rows, groups[b])
+        leak = next(((left[x], right[y]) for x in left for y in right if x != y), None)
+        if leak is not None:
+            p_distance = int(np.bitwise_count(phash_array[a] ^ phash_array[b]))
+            detail = f"a near-duplicate clean image (pHash {p_distance}/64, dHash {d_distance}/64 bits apart)"
+            problems.append(_leak("near-duplicate-leak", leak[0], leak[1], detail))
+    return problems
