@@ -22,7 +22,9 @@ def downscale(image: np.ndarray, short_side: int) -> np.ndarray:
 @pytest.fixture(scope="session")
 def bundled_photos() -> list[np.ndarray]:
     """astronaut, chelsea, coffee, rocket from scikit-image, ~160 px short side, uint8 RGB."""
-    return [downscale(p(), SWEEP_SHORT_SIDE) for p in (data.astronaut, data.chelsea, data.coffee, data.rocket)]
+    return [
+        downscale(p(), SWEEP_SHORT_SIDE) for p in (data.astronaut, data.chelsea, data.coffee, data.rocket)
+    ]
 
 
 @pytest.fixture(scope="session")

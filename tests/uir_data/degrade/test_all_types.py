@@ -76,7 +76,10 @@ def test_severity_is_monotone(abbrev, bundled_photos, psnr_db):
     for level in range(len(degradation.levels)):
         # Same generator state at every level (common random numbers): only the level changes.
         scores = [
-            psnr_db(degradation.apply(photo, degradation.sample(make_rng(2024, index), level, *photo.shape[:2])), photo)
+            psnr_db(
+                degradation.apply(photo, degradation.sample(make_rng(2024, index), level, *photo.shape[:2])),
+                photo,
+            )
             for index, photo in enumerate(bundled_photos)
         ]
         mean_psnr.append(float(np.mean(scores)))

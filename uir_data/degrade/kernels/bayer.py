@@ -52,7 +52,9 @@ def demosaic(cfa: np.ndarray, pattern: str, method: str = "ea") -> np.ndarray:
     """(H, W) CFA in [0, 1] -> float32 RGB via OpenCV (values outside [0, 1] saturate as in a raw file)."""
     code = _DEMOSAIC_CODES.get((pattern, method))
     if code is None:
-        raise ValueError(f"unknown demosaic {method!r} for pattern {pattern!r}; methods: {', '.join(DEMOSAIC_METHODS)}")
+        raise ValueError(
+            f"unknown demosaic {method!r} for pattern {pattern!r}; methods: {', '.join(DEMOSAIC_METHODS)}"
+        )
     height, width = cfa.shape
     raw = np.rint(np.clip(cfa, 0.0, 1.0) * np.float32(65535.0)).astype(np.uint16)
     if min(height, width) < 3:

@@ -123,7 +123,9 @@ def build_kernel(spec: dict[str, Any]) -> np.ndarray:
             spec["sigma_x"], spec["sigma_y"], spec.get("angle_deg", 0.0), spec["beta"], size
         )
     elif shape == "plateau":
-        kernel = plateau_kernel(spec["sigma_x"], spec["sigma_y"], spec.get("angle_deg", 0.0), spec["beta"], size)
+        kernel = plateau_kernel(
+            spec["sigma_x"], spec["sigma_y"], spec.get("angle_deg", 0.0), spec["beta"], size
+        )
     elif shape == "sinc":
         kernel = sinc_kernel(spec["cutoff"], size)
     else:

@@ -27,7 +27,11 @@ BLOCK = 8  # DCT block size; a 4:2:0 MCU is 16 px
 def codec_info() -> dict[str, str]:
     """Backend name and versions to record with every JPEG op (same q, other backend = other bytes)."""
     match = re.search(r"JPEG:\s*(.+)", cv2.getBuildInformation())
-    return {"backend": "opencv", "opencv": cv2.__version__, "libjpeg": match.group(1).strip() if match else "unknown"}
+    return {
+        "backend": "opencv",
+        "opencv": cv2.__version__,
+        "libjpeg": match.group(1).strip() if match else "unknown",
+    }
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> bytes:
@@ -37,9 +41,16 @@ def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> byte
     if not 1 <= int(quality) <= 100:
         raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
     if subsampling not in SUBSAMPLING_FLAGS:
-        raise ValueError(f"unknown chroma subsampling {subsampling!r}; expected one of {', '.join(SUBSAMPLING_FLAGS)}")
+        raise ValueError(
+            f"unknown chroma subsampling {subsampling!r}; expected one of {', '.join(SUBSAMPLING_FLAGS)}"
+        )
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-    flags = [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING_FLAGS[subsampling]]
+    flags = [
+        cv2.IMWRITE_JPEG_QUALITY,
+        int(quality),
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+        SUBSAMPLING_FLAGS[subsampling],
+    ]
     ok, buffer = cv2.imencode(".jpg", bgr, flags)
     if not ok:
         raise RuntimeError("OpenCV failed to encode a JPEG image")
@@ -60,8 +71,10 @@ def jpeg_roundtrip_uint8(
     """Compress and decompress a uint8 RGB image; `grid_offset` shifts the 8x8 block grid (reflect pad, crop)."""
     dy, dx = (int(v) for v in grid_offset)
     if dy or dx:
-        padded = cv2.copyMakeBorder(rgb, dy, 0, dx, 0, cv2.BORDER_REFLECT_101) if min(rgb.shape[:2]) > 1 else (
-            np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge")
+        padded = (
+            cv2.copyMakeBorder(rgb, dy, 0, dx, 0, cv2.BORDER_REFLECT_101)
+            if min(rgb.shape[:2]) > 1
+            else (np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
         )
         return decode_jpeg(encode_jpeg(padded, quality, subsampling))[dy:, dx:]
     return decode_jpeg(encode_jpeg(rgb, quality, subsampling))

@@ -19,9 +19,14 @@ BASE_PHOTONS = 2000.0
 READ_NOISE_ELECTRONS = 2.5
 # sRGB 0.97 (LEDNet's preserved-light threshold) in linear light.
 LIGHT_SOURCE_THRESHOLD = 0.933
+# A light source is taken as at least twice the clipping level, so after an exposure cut by k it is still
+# 2x over full well and shot noise cannot pull it below saturation.
+LIGHT_HEADROOM = 2.0
 
 
-def expand_light_sources(linear: np.ndarray, gain: float, threshold: float = LIGHT_SOURCE_THRESHOLD) -> np.ndarray:
+def expand_light_sources(
+    linear: np.ndarray, gain: float, threshold: float = LIGHT_SOURCE_THRESHOLD
+) -> np.ndarray:
     """Multiply near-saturated pixels by up to `gain` (soft ramp from threshold to 1) to restore radiance."""
     if gain <= 1.0:
         return linear
@@ -48,7 +53,7 @@ def apply_exposure(
     """
     if not 0 < exposure <= 1:
         raise ValueError(f"exposure must be in (0, 1], got {exposure}")
-    radiance = expand_light_sources(linear_image, 1.0 / exposure) if keep_lights else linear_image
+    radiance = expand_light_sources(linear_image, LIGHT_HEADROOM / exposure) if keep_lights else linear_image
     signal = radiance * np.float32(exposure)
     if photons <= 0:
         return np.clip(signal, 0.0, 1.0)

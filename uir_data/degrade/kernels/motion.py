@@ -29,7 +29,12 @@ def splat_points(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray | None = No
     x0, y0 = np.floor(gx).astype(np.int64), np.floor(gy).astype(np.int64)
     fx, fy = gx - x0, gy - y0
     flat = np.zeros(size * size, dtype=np.float64)
-    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+    for dx, dy, w in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (1, 0, fx * (1 - fy)),
+        (0, 1, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
         # A point exactly on the outer edge has zero weight on the next cell: clamp its index.
         rows, cols = np.minimum(y0 + dy, size - 1), np.minimum(x0 + dx, size - 1)
         flat += np.bincount(rows * size + cols, weights=w * weights, minlength=size * size)

@@ -63,7 +63,11 @@ def _poisson_table() -> np.ndarray:
     """Inverse-CDF table of Poisson(λ) for λ on a 1/16 grid below the Gaussian limit and 4096 quantiles."""
     lambdas = np.arange(int(POISSON_GAUSSIAN_LIMIT * LAMBDA_STEPS) + 1, dtype=np.float64) / LAMBDA_STEPS
     ks = np.arange(256, dtype=np.float64)
-    log_pmf = ks[None, :] * np.log(np.maximum(lambdas[:, None], 1e-300)) - lambdas[:, None] - gammaln(ks + 1)[None, :]
+    log_pmf = (
+        ks[None, :] * np.log(np.maximum(lambdas[:, None], 1e-300))
+        - lambdas[:, None]
+        - gammaln(ks + 1)[None, :]
+    )
     pmf = np.exp(log_pmf)
     pmf[0] = 0.0
     pmf[0, 0] = 1.0  # λ = 0 always gives 0

@@ -28,5 +28,9 @@ def resize(image: np.ndarray, height: int, width: int, mode: str) -> np.ndarray:
         raise ValueError(f"unknown resize mode {mode!r}; expected one of {', '.join(RESIZE_MODES)}")
     if image.shape[:2] == (height, width):
         return image.astype(np.float32, copy=True)
-    out = cv2.resize(np.ascontiguousarray(image, dtype=np.float32), (int(width), int(height)), interpolation=RESIZE_MODES[mode])
+    out = cv2.resize(
+        np.ascontiguousarray(image, dtype=np.float32),
+        (int(width), int(height)),
+        interpolation=RESIZE_MODES[mode],
+    )
     return out.reshape(int(height), int(width), *image.shape[2:])

@@ -32,7 +32,11 @@ def read_for_shot(shot: float) -> float:
 class CameraNoise(Degradation):
     abbrev = "RN"
     levels = tuple(
-        Level(f"shot-{s:g}", {"shot": s, "read": read_for_shot(s)}, f"shot variance {s:g}·x, read variance {read_for_shot(s):.2e}")
+        Level(
+            f"shot-{s:g}",
+            {"shot": s, "read": read_for_shot(s)},
+            f"shot variance {s:g}·x, read variance {read_for_shot(s):.2e}",
+        )
         for s in SHOT_LEVELS
     )
 

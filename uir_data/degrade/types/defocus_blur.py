@@ -27,7 +27,12 @@ class DefocusBlur(Degradation):
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         """Radius scaled to the image (the disk has no random part)."""
         radius = self.check_level(level).params["radius"] * spatial_scale(height, width)
-        return {"radius_px": radius, "highlight_gain": HIGHLIGHT_GAIN, "domain": "linear", "padding": PADDING_NAME}
+        return {
+            "radius_px": radius,
+            "highlight_gain": HIGHLIGHT_GAIN,
+            "domain": "linear",
+            "padding": PADDING_NAME,
+        }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blur radiance with the disk and re-encode."""

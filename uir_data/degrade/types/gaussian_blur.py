@@ -29,19 +29,34 @@ LINEAR_SHARE = 0.3
 
 
 def _levels() -> tuple[Level, ...]:
-    levels = [Level(f"iso-s{s:g}", {"shape": "iso", "sigma": s}, f"isotropic Gaussian σ = {s:g} px@512") for s in ISO_SIGMAS]
+    levels = [
+        Level(f"iso-s{s:g}", {"shape": "iso", "sigma": s}, f"isotropic Gaussian σ = {s:g} px@512")
+        for s in ISO_SIGMAS
+    ]
     levels += [
-        Level(f"aniso-{a:g}x{b:g}", {"shape": "aniso", "sigma_x": a, "sigma_y": b}, f"anisotropic σ = ({a:g}, {b:g}) px@512, random angle")
+        Level(
+            f"aniso-{a:g}x{b:g}",
+            {"shape": "aniso", "sigma_x": a, "sigma_y": b},
+            f"anisotropic σ = ({a:g}, {b:g}) px@512, random angle",
+        )
         for a, b in ANISO_SIGMAS
     ]
     for shape, betas in (("generalized", GENERALIZED_BETAS), ("plateau", PLATEAU_BETAS)):
         for sigma in FAMILY_SIGMAS:
             levels += [
-                Level(f"{shape}-s{sigma:g}-b{b:g}", {"shape": shape, "sigma": sigma, "beta": b}, f"{shape} kernel σ = {sigma:g} px@512, β = {b:g}")
+                Level(
+                    f"{shape}-s{sigma:g}-b{b:g}",
+                    {"shape": shape, "sigma": sigma, "beta": b},
+                    f"{shape} kernel σ = {sigma:g} px@512, β = {b:g}",
+                )
                 for b in betas
             ]
     levels += [
-        Level(f"sinc-{c:.3g}pi", {"shape": "sinc", "cutoff_pi": c, "size": SINC_SIZE_AT_512}, f"jinc low-pass ω = {c:.3g}π, {SINC_SIZE_AT_512}x{SINC_SIZE_AT_512} @512")
+        Level(
+            f"sinc-{c:.3g}pi",
+            {"shape": "sinc", "cutoff_pi": c, "size": SINC_SIZE_AT_512},
+            f"jinc low-pass ω = {c:.3g}π, {SINC_SIZE_AT_512}x{SINC_SIZE_AT_512} @512",
+        )
         for c in SINC_CUTOFFS
     ]
     return tuple(levels)
@@ -50,7 +65,10 @@ def _levels() -> tuple[Level, ...]:
 def _runs(levels: tuple[Level, ...]) -> tuple[tuple[int, ...], ...]:
     groups: dict[tuple, list[int]] = {}
     for index, level in enumerate(levels):
-        key = (level.params["shape"], level.params.get("sigma") if level.params["shape"] in ("generalized", "plateau") else None)
+        key = (
+            level.params["shape"],
+            level.params.get("sigma") if level.params["shape"] in ("generalized", "plateau") else None,
+        )
         groups.setdefault(key, []).append(index)
     return tuple(tuple(v) for v in groups.values())
 
@@ -63,10 +81,22 @@ def kernel_spec(level_params: dict[str, Any], scale: float, angle_deg: float) ->
         return {"shape": "iso", "sigma_x": sigma, "size": gaussian_size(sigma)}
     if shape == "aniso":
         sx, sy = level_params["sigma_x"] * scale, level_params["sigma_y"] * scale
-        return {"shape": "aniso", "sigma_x": sx, "sigma_y": sy, "angle_deg": angle_deg, "size": gaussian_size(sx, sy)}
+        return {
+            "shape": "aniso",
+            "sigma_x": sx,
+            "sigma_y": sy,
+            "angle_deg": angle_deg,
+            "size": gaussian_size(sx, sy),
+        }
     if shape in ("generalized", "plateau"):
         sigma = level_params["sigma"] * scale
-        return {"shape": shape, "sigma_x": sigma, "sigma_y": sigma, "beta": level_params["beta"], "size": gaussian_size(sigma)}
+        return {
+            "shape": shape,
+            "sigma_x": sigma,
+            "sigma_y": sigma,
+            "beta": level_params["beta"],
+            "size": gaussian_size(sigma),
+        }
     cutoff = min(math.pi, level_params["cutoff_pi"] * math.pi / scale)
     return {"shape": "sinc", "cutoff": cutoff, "size": odd_size(level_params["size"] // 2 * scale)}
 
@@ -92,7 +122,12 @@ class GaussianBlur(Degradation):
         angle = float(rng.uniform(0.0, 180.0))
         domain = "linear" if rng.random() < LINEAR_SHARE else "srgb"
         scale = spatial_scale(height, width)
-        return {"kernel": kernel_spec(spec, scale, angle), "domain": domain, "padding": PADDING_NAME, "scale": scale}
+        return {
+            "kernel": kernel_spec(spec, scale, angle),
+            "domain": domain,
+            "padding": PADDING_NAME,
+            "scale": scale,
+        }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Convolve with the recorded kernel."""

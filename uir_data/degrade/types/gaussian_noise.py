@@ -29,15 +29,25 @@ SALT_PEPPER_AMOUNTS = (0.01, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
 
 _LEVELS = (
     *(
-        Level(f"gaussian-s{s}", {"kind": "gaussian", "sigma_8bit": s}, f"additive Gaussian, σ = {s}/255 in sRGB")
+        Level(
+            f"gaussian-s{s}", {"kind": "gaussian", "sigma_8bit": s}, f"additive Gaussian, σ = {s}/255 in sRGB"
+        )
         for s in GAUSSIAN_SIGMAS
     ),
     *(
-        Level(f"poisson-p{p}", {"kind": "poisson", "photons": p}, f"shot noise, {p} photons at full scale, linear")
+        Level(
+            f"poisson-p{p}",
+            {"kind": "poisson", "photons": p},
+            f"shot noise, {p} photons at full scale, linear",
+        )
         for p in POISSON_PHOTONS
     ),
     *(
-        Level(f"salt-pepper-{a:g}", {"kind": "salt_and_pepper", "amount": a}, f"{a:.0%} impulses, salt ratio 0.5")
+        Level(
+            f"salt-pepper-{a:g}",
+            {"kind": "salt_and_pepper", "amount": a},
+            f"{a:.0%} impulses, salt ratio 0.5",
+        )
         for a in SALT_PEPPER_AMOUNTS
     ),
 )
@@ -68,10 +78,14 @@ class GaussianNoise(Degradation):
         kind = params["kind"]
         if kind == "gaussian":
             sigma = params["sigma_8bit"] / 255.0
-            noise = gaussian_noise(image.shape, sigma, params["seed"], params["mode"], params.get("covariance"))
+            noise = gaussian_noise(
+                image.shape, sigma, params["seed"], params["mode"], params.get("covariance")
+            )
             return image + noise
         if kind == "poisson":
-            noisy = add_poisson_noise(srgb_to_linear(image), params["photons"], params["seed"], params["gray"])
+            noisy = add_poisson_noise(
+                srgb_to_linear(image), params["photons"], params["seed"], params["gray"]
+            )
             return linear_to_srgb(noisy)
         if kind == "salt_and_pepper":
             return add_salt_and_pepper(

@@ -33,7 +33,9 @@ class JPEGCompression(Degradation):
     abbrev = "J"
     levels = tuple(Level(f"q{q}", {"quality": q}, f"JPEG quality {q}, 4:2:0") for q in QUALITIES)
     # At q >= 90 the 4:2:0 chroma loss dominates and is the same at both qualities (research §1.8).
-    monotone_exceptions: ClassVar = {(0, 1): "q95 and q90 share the 4:2:0 chroma floor; PSNR differs by noise"}
+    monotone_exceptions: ClassVar = {
+        (0, 1): "q95 and q90 share the 4:2:0 chroma floor; PSNR differs by noise"
+    }
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         """Quality from the level, grid offset drawn."""

@@ -22,7 +22,11 @@ EXPOSURE_STOPS = (1, 2, 3, 4, 5, 6, 7, 8)  # exposure = 2^-stops: 1/2 … 1/256
 class LowLight(Degradation):
     abbrev = "LL"
     levels = tuple(
-        Level(f"ev-{s}", {"exposure": 2.0**-s}, f"exposure 1/{2**s} in linear light, noise at {BASE_PHOTONS:g} e- full scale")
+        Level(
+            f"ev-{s}",
+            {"exposure": 2.0**-s},
+            f"exposure 1/{2**s} in linear light, noise at {BASE_PHOTONS:g} e- full scale",
+        )
         for s in EXPOSURE_STOPS
     )
 
@@ -40,6 +44,11 @@ class LowLight(Degradation):
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Darken in linear light, add sensor noise, re-encode to sRGB."""
         dark = apply_exposure(
-            srgb_to_linear(image), params["exposure"], params["photons"], params["read_noise"], params["seed"], params["keep_lights"]
+            srgb_to_linear(image),
+            params["exposure"],
+            params["photons"],
+            params["read_noise"],
+            params["seed"],
+            params["keep_lights"],
         )
         return linear_to_srgb(dark)

@@ -29,7 +29,11 @@ def grid_runs(rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
 class BlurJPEG(Degradation):
     abbrev = "BJ"
     levels = tuple(
-        Level(f"s{s}-q{q}", {"sigma": s, "quality": q}, f"isotropic Gaussian σ = {s} px@512, then JPEG q{q} 4:2:0")
+        Level(
+            f"s{s}-q{q}",
+            {"sigma": s, "quality": q},
+            f"isotropic Gaussian σ = {s} px@512, then JPEG q{q} 4:2:0",
+        )
         for s in SIGMAS
         for q in QUALITIES
     )

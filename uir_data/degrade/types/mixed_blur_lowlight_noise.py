@@ -15,7 +15,12 @@ import numpy as np
 from uir_data.degrade.base import Degradation, Level, spatial_scale
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.filtering import PADDING_NAME
-from uir_data.degrade.kernels.lowlight import BASE_PHOTONS, READ_NOISE_ELECTRONS, apply_exposure
+from uir_data.degrade.kernels.lowlight import (
+    BASE_PHOTONS,
+    LIGHT_HEADROOM,
+    READ_NOISE_ELECTRONS,
+    apply_exposure,
+)
 from uir_data.degrade.types.mixed_blur_jpeg import grid_runs
 from uir_data.degrade.types.motion_blur import blur_linear_light, sample_motion_psf
 from uir_data.seeding import draw_seed
@@ -27,7 +32,11 @@ EXPOSURES = (1 / 8, 1 / 32, 1 / 128)
 class BlurLowLightNoise(Degradation):
     abbrev = "BLN"
     levels = tuple(
-        Level(f"len-{n}-ev-1/{round(1 / e)}", {"length": n, "exposure": e}, f"motion {n} px@512, exposure 1/{round(1 / e)}, photon noise")
+        Level(
+            f"len-{n}-ev-1/{round(1 / e)}",
+            {"length": n, "exposure": e},
+            f"motion {n} px@512, exposure 1/{round(1 / e)}, photon noise",
+        )
         for n in LENGTHS
         for e in EXPOSURES
     )
@@ -44,7 +53,13 @@ class BlurLowLightNoise(Degradation):
         spec = self.check_level(level).params
         psf = sample_motion_psf(rng, spec["length"], spatial_scale(height, width))
         exposure = spec["exposure"]
-        blur = {"op": "MB", **psf, "highlight_gain": 1.0 / exposure, "domain": "linear", "padding": PADDING_NAME}
+        blur = {
+            "op": "MB",
+            **psf,
+            "highlight_gain": LIGHT_HEADROOM / exposure,
+            "domain": "linear",
+            "padding": PADDING_NAME,
+        }
         dark = {"op": "LL", "exposure": exposure, "domain": "linear"}
         noise = {
             "op": "GN",
@@ -60,6 +75,11 @@ class BlurLowLightNoise(Degradation):
         blur, dark, noise = params["ops"]
         radiance = blur_linear_light(srgb_to_linear(image), blur)
         linear = apply_exposure(
-            radiance, dark["exposure"], noise["photons"], noise["read_noise"], noise["seed"], keep_lights=False
+            radiance,
+            dark["exposure"],
+            noise["photons"],
+            noise["read_noise"],
+            noise["seed"],
+            keep_lights=False,
         )
         return linear_to_srgb(linear)

@@ -39,16 +39,58 @@ POISSON_PHOTONS = 256.0  # ≈ BasicSR's λ for a natural 8-bit image, fixed
 
 STRENGTHS: dict[str, dict[str, Any]] = {
     "mild": {
-        "round1": {"sigma": (0.2, 3.0), "down": (0.3, 1.0), "up": (1.0, 1.5), "noise": (1, 15), "poisson": (0.05, 2.0), "jpeg": (60, 95)},
-        "round2": {"sigma": (0.2, 1.5), "down": (0.3, 1.0), "up": (1.0, 1.2), "noise": (1, 12), "poisson": (0.05, 1.5), "jpeg": (60, 95)},
+        "round1": {
+            "sigma": (0.2, 3.0),
+            "down": (0.3, 1.0),
+            "up": (1.0, 1.5),
+            "noise": (1, 15),
+            "poisson": (0.05, 2.0),
+            "jpeg": (60, 95),
+        },
+        "round2": {
+            "sigma": (0.2, 1.5),
+            "down": (0.3, 1.0),
+            "up": (1.0, 1.2),
+            "noise": (1, 12),
+            "poisson": (0.05, 1.5),
+            "jpeg": (60, 95),
+        },
     },
     "standard": {
-        "round1": {"sigma": (0.2, 3.0), "down": (0.15, 1.0), "up": (1.0, 1.5), "noise": (1, 30), "poisson": (0.05, 3.0), "jpeg": (30, 95)},
-        "round2": {"sigma": (0.2, 1.5), "down": (0.3, 1.0), "up": (1.0, 1.2), "noise": (1, 25), "poisson": (0.05, 2.5), "jpeg": (30, 95)},
+        "round1": {
+            "sigma": (0.2, 3.0),
+            "down": (0.15, 1.0),
+            "up": (1.0, 1.5),
+            "noise": (1, 30),
+            "poisson": (0.05, 3.0),
+            "jpeg": (30, 95),
+        },
+        "round2": {
+            "sigma": (0.2, 1.5),
+            "down": (0.3, 1.0),
+            "up": (1.0, 1.2),
+            "noise": (1, 25),
+            "poisson": (0.05, 2.5),
+            "jpeg": (30, 95),
+        },
     },
     "strong": {
-        "round1": {"sigma": (0.2, 3.0), "down": (0.15, 1.0), "up": (1.0, 1.5), "noise": (5, 35), "poisson": (0.05, 3.0), "jpeg": (20, 80)},
-        "round2": {"sigma": (0.2, 1.5), "down": (0.3, 1.0), "up": (1.0, 1.2), "noise": (5, 30), "poisson": (0.05, 2.5), "jpeg": (20, 80)},
+        "round1": {
+            "sigma": (0.2, 3.0),
+            "down": (0.15, 1.0),
+            "up": (1.0, 1.5),
+            "noise": (5, 35),
+            "poisson": (0.05, 3.0),
+            "jpeg": (20, 80),
+        },
+        "round2": {
+            "sigma": (0.2, 1.5),
+            "down": (0.3, 1.0),
+            "up": (1.0, 1.2),
+            "noise": (5, 30),
+            "poisson": (0.05, 2.5),
+            "jpeg": (20, 80),
+        },
     },
 }
 # Branch probabilities are shared by all levels (Real-ESRGAN values).
@@ -65,7 +107,9 @@ def _between(u: float, bounds: tuple[float, float]) -> float:
     return bounds[0] + u * (bounds[1] - bounds[0])
 
 
-def _sample_kernel(rng: np.random.Generator, sigma_range: tuple[float, float], scale: float) -> dict[str, Any]:
+def _sample_kernel(
+    rng: np.random.Generator, sigma_range: tuple[float, float], scale: float
+) -> dict[str, Any]:
     """One Real-ESRGAN mixed kernel (or a sinc with prob 0.1), in this image's pixels."""
     u_sinc, u_shape, u_sx, u_sy, u_angle, u_beta, u_beta_side, u_size, u_cut = rng.random(9)
     size_512 = 7 + 2 * int(u_size * 8)  # odd 7..21, as Real-ESRGAN
@@ -80,7 +124,10 @@ def _sample_kernel(rng: np.random.Generator, sigma_range: tuple[float, float], s
     spec: dict[str, Any] = {"sigma_x": sx, "sigma_y": sy, "angle_deg": _between(u_angle, (-180.0, 180.0))}
     if name.startswith("generalized"):
         # β half the time below 1, half above (BasicSR); ranges β_g [0.5, 4], β_p [1, 2].
-        spec.update(shape="generalized", beta=_between(u_beta, (0.5, 1.0)) if u_beta_side < 0.5 else _between(u_beta, (1.0, 4.0)))
+        spec.update(
+            shape="generalized",
+            beta=_between(u_beta, (0.5, 1.0)) if u_beta_side < 0.5 else _between(u_beta, (1.0, 4.0)),
+        )
     elif name.startswith("plateau"):
         spec.update(shape="plateau", beta=_between(u_beta, (1.0, 2.0)))
     else:
@@ -94,8 +141,21 @@ def _sample_noise(rng: np.random.Generator, ranges: dict[str, Any]) -> dict[str,
     seed = draw_seed(rng)
     gray = bool(u_gray < GRAY_NOISE_PROB)
     if u_kind < GAUSSIAN_NOISE_PROB:
-        return {"op": "GN", "kind": "gaussian", "sigma_8bit": _between(u_strength, ranges["noise"]), "mode": "gray" if gray else "color", "seed": seed}
-    return {"op": "GN", "kind": "poisson", "scale": _between(u_strength, ranges["poisson"]), "photons": POISSON_PHOTONS, "gray": gray, "seed": seed}
+        return {
+            "op": "GN",
+            "kind": "gaussian",
+            "sigma_8bit": _between(u_strength, ranges["noise"]),
+            "mode": "gray" if gray else "color",
+            "seed": seed,
+        }
+    return {
+        "op": "GN",
+        "kind": "poisson",
+        "scale": _between(u_strength, ranges["poisson"]),
+        "photons": POISSON_PHOTONS,
+        "gray": gray,
+        "seed": seed,
+    }
 
 
 def _sample_jpeg(rng: np.random.Generator, bounds: tuple[int, int]) -> dict[str, Any]:
@@ -111,13 +171,22 @@ def _sample_resize(rng: np.random.Generator, probs, ranges, size: tuple[int, int
         factor = _between(1.0 - u_factor, ranges["down"])  # larger u = smaller image = stronger
     else:
         factor = 1.0
-    return {"op": "DS", "mode": RESIZE_MODES[int(u_mode * 3)], "factor": factor, "size": list(scaled_size(*size, factor))}
+    return {
+        "op": "DS",
+        "mode": RESIZE_MODES[int(u_mode * 3)],
+        "factor": factor,
+        "size": list(scaled_size(*size, factor)),
+    }
 
 
 class HighOrder(Degradation):
     abbrev = "DNBJ"
     levels = tuple(
-        Level(f"x{s}-{name}", {"scale": s, "strength": name}, f"Real-ESRGAN second order at x{s} ({name}), back to input size")
+        Level(
+            f"x{s}-{name}",
+            {"scale": s, "strength": name},
+            f"Real-ESRGAN second order at x{s} ({name}), back to input size",
+        )
         for s in SCALES
         for name in STRENGTHS
     )
@@ -152,10 +221,22 @@ class HighOrder(Degradation):
         if u_sinc < FINAL_SINC_PROB:
             cutoff = min(math.pi, _between(u_cut, (math.pi / 3, math.pi)) / scale)
             size_512 = 7 + 2 * int(u_size * 8)
-            final.append({"op": "GB", "kernel": {"shape": "sinc", "cutoff": cutoff, "size": odd_size(size_512 // 2 * scale)}, "padding": PADDING_NAME})
+            final.append(
+                {
+                    "op": "GB",
+                    "kernel": {"shape": "sinc", "cutoff": cutoff, "size": odd_size(size_512 // 2 * scale)},
+                    "padding": PADDING_NAME,
+                }
+            )
         ops += final + [final_jpeg] if u_order < 0.5 else [final_jpeg] + final
         ops.append({"op": "US", "mode": "bicubic", "size": [height, width]})
-        return {"ops": ops, "scale_factor": spec["scale"], "strength": spec["strength"], "scale": scale, "domain": "srgb"}
+        return {
+            "ops": ops,
+            "scale_factor": spec["scale"],
+            "strength": spec["strength"],
+            "scale": scale,
+            "domain": "srgb",
+        }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Replay the recorded op chain."""

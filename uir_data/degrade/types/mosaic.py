@@ -23,11 +23,17 @@ NOISE_SIGMAS = (0, 5, 10, 20)
 class Mosaic(Degradation):
     abbrev = "MS"
     levels = tuple(
-        Level(f"{p.lower()}-s{s}", {"pattern": p, "noise_sigma_8bit": s}, f"{p} CFA, noise σ = {s}/255, edge-aware demosaic")
+        Level(
+            f"{p.lower()}-s{s}",
+            {"pattern": p, "noise_sigma_8bit": s},
+            f"{p} CFA, noise σ = {s}/255, edge-aware demosaic",
+        )
         for p in PATTERNS
         for s in NOISE_SIGMAS
     )
-    monotone_runs: ClassVar = tuple(tuple(range(i, i + len(NOISE_SIGMAS))) for i in range(0, 16, len(NOISE_SIGMAS)))
+    monotone_runs: ClassVar = tuple(
+        tuple(range(i, i + len(NOISE_SIGMAS))) for i in range(0, 16, len(NOISE_SIGMAS))
+    )
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         """Pattern and σ from the level; a noise seed only when there is noise."""
@@ -42,5 +48,7 @@ class Mosaic(Degradation):
         cfa = mosaic(image, params["pattern"])
         sigma = params["noise_sigma_8bit"] / 255.0
         if sigma > 0:
-            cfa = cfa + noise_rng(params["seed"], "cfa").standard_normal(cfa.shape, dtype=np.float32) * np.float32(sigma)
+            cfa = cfa + noise_rng(params["seed"], "cfa").standard_normal(
+                cfa.shape, dtype=np.float32
+            ) * np.float32(sigma)
         return demosaic(cfa, params["pattern"], params["demosaic"])

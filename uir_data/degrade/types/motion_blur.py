@@ -55,7 +55,9 @@ def blur_linear_light(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
 
 class MotionBlur(Degradation):
     abbrev = "MB"
-    levels = tuple(Level(f"len-{n}", {"length": n}, f"path length {n} px@512, linear or camera shake") for n in LENGTHS)
+    levels = tuple(
+        Level(f"len-{n}", {"length": n}, f"path length {n} px@512, linear or camera shake") for n in LENGTHS
+    )
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         """Kernel kind, angle / trajectory seed; length scaled to the image."""

@@ -1,0 +1,79 @@
+"""GB: kernel family properties (normalisation, support, orientation, ringing) and domain handling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_kernel, second_moment, sinc_kernel
+from uir_data.degrade.kernels.filtering import apply_psf, convolve
+from uir_data.degrade.registry import get_degradation
+from uir_data.seeding import make_rng
+
+GB = get_degradation("GB")
+
+
+def test_grid_has_34_levels_in_five_families():
+    shapes = [lv.params["shape"] for lv in GB.levels]
+    assert len(shapes) == 34
+    assert [shapes.count(s) for s in ("iso", "aniso", "generalized", "plateau", "sinc")] == [8, 6, 8, 6, 6]
+
+
+@pytest.mark.parametrize("size", [(512, 512), (257, 383), (1024, 1536)])
+def test_every_kernel_is_odd_normalised_and_covers_three_sigma(size):
+    for level in range(len(GB.levels)):
+        spec = GB.sample(make_rng(level), level, *size)["kernel"]
+        kernel = build_kernel(spec)
+        assert kernel.shape[0] % 2 == 1 and kernel.shape[0] == kernel.shape[1]
+        assert abs(float(kernel.sum(dtype=np.float64)) - 1.0) <= 1e-6
+        if spec["shape"] != "sinc":
+            assert kernel.shape[0] // 2 >= 3 * max(spec["sigma_x"], spec.get("sigma_y", 0)) - 1e-9
+
+
+def test_sigma_scales_with_the_short_side():
+    level = next(i for i, lv in enumerate(GB.levels) if lv.name == "iso-s2")
+    assert GB.sample(make_rng(0), level, 512, 900)["kernel"]["sigma_x"] == pytest.approx(2.0)
+    assert GB.sample(make_rng(0), level, 256, 300)["kernel"]["sigma_x"] == pytest.approx(1.0)
+
+
+def test_anisotropic_kernel_is_elongated_along_its_angle():
+    kernel = gaussian_kernel(4.0, 1.0, angle_deg=0.0)
+    axis = np.arange(kernel.shape[0]) - kernel.shape[0] // 2
+    spread_x = float((kernel.sum(axis=0) * axis**2).sum())
+    spread_y = float((kernel.sum(axis=1) * axis**2).sum())
+    assert spread_x == pytest.approx(16.0, rel=0.02) and spread_y == pytest.approx(1.0, rel=0.02)
+    rotated = gaussian_kernel(4.0, 1.0, angle_deg=90.0)
+    assert np.allclose(rotated, kernel.T, atol=1e-6)
+
+
+def test_sinc_rings_and_generalized_beta_widens():
+    assert sinc_kernel(math.pi / 4, 21).min() < 0  # negative lobes: clamp results, never the kernel
+    widths = [
+        second_moment(build_kernel({"shape": "generalized", "sigma_x": 3, "sigma_y": 3, "beta": b}))
+        for b in (4, 2, 1, 0.5)
+    ]
+    assert widths == sorted(widths)
+
+
+def test_constant_image_is_preserved_in_both_domains(make_flat):
+    image = make_flat(40, 50, (0.2, 0.5, 0.9))
+    for level in (0, 7, 13, 33):
+        for domain in ("srgb", "linear"):
+            params = {**GB.sample(make_rng(1), level, 40, 50), "domain": domain}
+            assert np.allclose(GB.apply_float(image, params), image, atol=2e-5)
+
+
+def test_separable_fast_path_matches_full_convolution(bundled_photos):
+    image = bundled_photos[0][:64, :80].astype(np.float32) / 255
+    kernel = gaussian_kernel(2.5)
+    assert np.allclose(apply_psf(image, kernel), convolve(image, kernel), atol=1e-5)
+
+
+def test_linear_domain_differs_from_srgb(bundled_photos):
+    image = bundled_photos[2].astype(np.float32) / 255
+    params = GB.sample(make_rng(0), 5, *image.shape[:2])
+    srgb = GB.apply_float(image, {**params, "domain": "srgb"})
+    linear = GB.apply_float(image, {**params, "domain": "linear"})
+    assert np.abs(srgb - linear).max() > 0.01

@@ -1,0 +1,103 @@
+"""GN: noise statistics per variant, explicit-photon Poisson, salt-and-pepper counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import poisson
+
+from uir_data.degrade.color import srgb_to_linear
+from uir_data.degrade.kernels.noise import (
+    add_poisson_noise,
+    add_salt_and_pepper,
+    gaussian_noise,
+    poisson_counts,
+)
+from uir_data.degrade.registry import get_degradation
+from uir_data.seeding import make_rng
+
+GN = get_degradation("GN")
+
+
+def _level(kind: str, key: str, value) -> int:
+    return next(i for i, lv in enumerate(GN.levels) if lv.params["kind"] == kind and lv.params[key] == value)
+
+
+def test_grid_sizes():
+    kinds = [lv.params["kind"] for lv in GN.levels]
+    assert (kinds.count("gaussian"), kinds.count("poisson"), kinds.count("salt_and_pepper")) == (10, 8, 8)
+
+
+@pytest.mark.parametrize("mode", ["color", "gray", "correlated"])
+def test_gaussian_std_matches_sigma(mode, make_flat):
+    image = make_flat(128, 128, 0.5)
+    params = {"kind": "gaussian", "sigma_8bit": 25, "mode": mode, "seed": 3}
+    if mode == "correlated":
+        from uir_data.degrade.kernels.noise import random_covariance
+
+        params["covariance"] = random_covariance(make_rng(1), 25 / 255)
+    residual = GN.apply_float(image, params) - image
+    # Mean channel variance is σ² in every mode (correlated noise only mixes channels).
+    assert np.sqrt(residual.var(axis=(0, 1)).mean()) == pytest.approx(25 / 255, rel=0.03)
+    if mode == "gray":
+        assert np.array_equal(residual[..., 0], residual[..., 2])
+    if mode == "color":
+        corr = np.corrcoef(residual[..., 0].ravel(), residual[..., 1].ravel())[0, 1]
+        assert abs(corr) < 0.03
+
+
+def test_correlated_noise_follows_its_covariance():
+    cov = np.array([[1.0, 0.6, 0.2], [0.6, 1.0, 0.3], [0.2, 0.3, 1.0]]) * 0.01
+    field = gaussian_noise((200, 200, 3), 0.1, 9, "correlated", cov.tolist())
+    assert np.allclose(np.cov(field.reshape(-1, 3).T), cov, atol=6e-4)
+
+
+@pytest.mark.parametrize("lam", [0.2, 1.5, 6.0, 30.0, 63.0, 200.0])
+def test_poisson_counts_match_the_poisson_law(lam):
+    counts = poisson_counts(np.full(200_000, lam, np.float32), make_rng(4))
+    assert counts.mean() == pytest.approx(lam, rel=0.02, abs=0.005)
+    assert counts.var() == pytest.approx(lam, rel=0.03, abs=0.005)
+    if lam < 10:
+        for k in range(3):
+            assert (counts == k).mean() == pytest.approx(poisson.pmf(k, lam), abs=0.005)
+
+
+def test_poisson_variance_is_proportional_to_signal_in_linear_light(make_flat):
+    photons = 40
+    variances = []
+    for level in (0.1, 0.4):
+        linear = make_flat(128, 128, level)
+        noisy = add_poisson_noise(linear, photons, seed=2)
+        variances.append(noisy.var())
+        assert noisy.var() == pytest.approx(level / photons, rel=0.05)
+    assert variances[1] / variances[0] == pytest.approx(4.0, rel=0.08)
+
+
+def test_poisson_strength_does_not_depend_on_image_content(make_flat):
+    # BasicSR derives λ from the count of distinct values (pitfall P9); here a flat and a busy image get the
+    # same noise at the same pixel value.
+    flat = make_flat(64, 256, 0.5)
+    busy = flat.copy()
+    busy[:, 128:] = np.linspace(0, 1, 64 * 128 * 3, dtype=np.float32).reshape(64, 128, 3)
+    params = {"kind": "poisson", "photons": 20, "gray": False, "seed": 8}
+    res_flat = GN.apply_float(flat, params)[:, :128] - 0.5
+    res_busy = GN.apply_float(busy, params)[:, :128] - 0.5
+    assert res_flat.std() == pytest.approx(res_busy.std(), rel=0.05)
+
+
+def test_poisson_levels_record_explicit_photons_and_domain():
+    params = GN.sample(make_rng(1), _level("poisson", "photons", 10), 64, 64)
+    assert params["photons"] == 10 and params["domain"] == "linear"
+    assert srgb_to_linear(np.float32([0.5])) < 0.5  # the domain really is linear light
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_salt_and_pepper_hits_the_requested_fraction(per_channel, make_flat):
+    image = make_flat(200, 200, 0.5)
+    out = add_salt_and_pepper(image, 0.1, seed=5, per_channel=per_channel)
+    changed = out != image
+    assert set(np.unique(out[changed])) <= {0.0, 1.0}
+    assert changed.mean() == pytest.approx(0.1, abs=0.01)
+    assert (out[changed] == 1.0).mean() == pytest.approx(0.5, abs=0.05)
+    whole_pixels = changed.all(axis=2) | ~changed.any(axis=2)
+    assert whole_pixels.all() != per_channel  # achromatic: all channels of a pixel flip together

@@ -1,0 +1,50 @@
+"""J: codec boundary (RGB<->BGR), quality, subsampling, grid offset and recorded backend."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from uir_data.degrade.kernels.jpeg_codec import encode_jpeg, jpeg_roundtrip_uint8
+from uir_data.degrade.registry import get_degradation
+from uir_data.seeding import make_rng
+
+J = get_degradation("J")
+
+
+def test_pure_red_stays_red():
+    red = np.zeros((48, 48, 3), np.uint8)
+    red[..., 0] = 255
+    for level in range(len(J.levels)):
+        out = J.apply(red, J.sample(make_rng(level), level, 48, 48))
+        mean = out.reshape(-1, 3).mean(axis=0)
+        assert mean[0] > 200 and mean[1] < 60 and mean[2] < 60, (level, mean)
+
+
+def test_file_size_shrinks_with_quality(bundled_photos):
+    sizes = [len(encode_jpeg(bundled_photos[0], lv.params["quality"])) for lv in J.levels]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_params_record_backend_and_version():
+    params = J.sample(make_rng(0), 3, 64, 64)
+    assert params["backend"] == "opencv" and params["opencv"] == cv2.__version__
+    assert params["subsampling"] == "420" and isinstance(params["quality"], int)
+    assert all(0 <= v < 8 for v in params["grid_offset"])
+
+
+def test_444_keeps_more_chroma_than_420(bundled_photos):
+    photo = bundled_photos[1]
+    error = {s: np.abs(jpeg_roundtrip_uint8(photo, 90, s).astype(int) - photo).mean() for s in ("420", "444")}
+    assert error["444"] < error["420"]
+
+
+def test_grid_offset_moves_the_block_grid():
+    ramp = np.tile(np.linspace(0, 255, 64, dtype=np.float32), (64, 1))
+    image = np.dstack([ramp, ramp.T, 255 - ramp]).astype(np.uint8)
+    aligned = jpeg_roundtrip_uint8(image, 10)
+    shifted = jpeg_roundtrip_uint8(image, 10, grid_offset=(3, 5))
+    assert shifted.shape == image.shape and not np.array_equal(aligned, shifted)
+    # Blocking shows as steps at block borders: column 8 in the aligned grid, column 3 in the shifted one.
+    step = lambda img, col: np.abs(img[:, col].astype(int) - img[:, col - 1]).mean()  # noqa: E731
+    assert step(aligned, 8) > step(aligned, 3) and step(shifted, 3) > step(shifted, 8)
