@@ -1,0 +1,271 @@
+"""Export to the Hub layout: load back with `datasets`, shard/row-group layout, atomicity, reuse, card."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+from uir_data.hub.export import ExportError, export_dataset, parse_size, plan_shards
+from uir_data.hub.layout import EXPORT_MANIFEST, SHARD_PATTERN, features_dict, features_yaml
+from uir_data.hub.verify_export import read_front_matter, verify_export
+from uir_data.manifest import read_manifest
+
+
+def _helper(name: str):
+    """A helper module beside this file (the test folders are not packages)."""
+    key = f"hub_tests_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]
+
+
+make_tiny_dataset = _helper("tiny_dataset").make_tiny_dataset
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory) -> Path:
+    """The real demo build restricted to two types: 6 bundled photos x GN, J x 2 variants, all three splits."""
+    from uir_data.build import build_dataset
+
+    root = tmp_path_factory.mktemp("demo") / "demo"
+    build_dataset(root, "demo", types=("GN", "J"), seed=0, workers=1)
+    return root
+
+
+@pytest.fixture
+def offline_datasets(tmp_path, monkeypatch):
+    """datasets in offline mode with a private cache, so loading can only use the export folder."""
+    import datasets.config
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-home" / "datasets")
+    return tmp_path / "hf-cache"
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_demo_export_loads_with_datasets_per_split_and_per_type(demo_root, tmp_path, offline_datasets):
+    import datasets
+
+    export_dir = tmp_path / "export"
+    result = export_dataset(demo_root, export_dir, repo_id="someone/demo")
+    manifest = read_manifest(demo_root).to_pylist()
+    by_id = {row["sample_id"]: row for row in manifest}
+    expected_splits = {}
+    for row in manifest:
+        expected_splits[row["split"]] = expected_splits.get(row["split"], 0) + 1
+    assert set(expected_splits) == {"train", "val", "test"}
+    assert result.split_rows == expected_splits
+
+    loaded = datasets.load_dataset(str(export_dir), cache_dir=str(offline_datasets))
+    assert {name: len(split) for name, split in loaded.items()} == expected_splits
+    assert isinstance(loaded["train"].features["lq"], datasets.Image)
+    seen = set()
+    for split in loaded.values():
+        for row in split:
+            source = by_id[row["sample_id"]]
+            assert row["split"] == source["split"] and row["params"] == source["params"]
+            for kind in ("lq", "gt"):
+                decoded = np.asarray(row[kind].convert("RGB"))
+                assert np.array_equal(decoded, _pixels((demo_root / source[f"{kind}_path"]).read_bytes()))
+            seen.add(row["sample_id"])
+    assert seen == set(by_id)
+
+    # Raw bytes are embedded as the build wrote them (no re-encoding).
+    raw = datasets.load_dataset(str(export_dir), cache_dir=str(offline_datasets), split="val").cast_column(
+        "lq", datasets.Image(decode=False)
+    )
+    for row in raw:
+        assert row["lq"]["bytes"] == (demo_root / by_id[row["sample_id"]]["lq_path"]).read_bytes()
+
+    for abbrev in ("GN", "J"):
+        one_type = datasets.load_dataset(str(export_dir), name=abbrev, cache_dir=str(offline_datasets))
+        wanted = {}
+        for row in manifest:
+            if row["degradation"] == abbrev:
+                wanted[row["split"]] = wanted.get(row["split"], 0) + 1
+        assert {name: len(split) for name, split in one_type.items()} == wanted
+        assert set(one_type["train"]["degradation"]) == {abbrev}
+        assert isinstance(one_type["train"].features["gt"], datasets.Image)
+    assert verify_export(export_dir) == []
+
+
+def test_shards_row_groups_and_columns_follow_the_hub_layout(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    table = read_manifest(root)
+    result = export_dataset(root, tmp_path / "out", shard_size="12KB", row_group_rows=1)
+    shards = [f for f in result.files if f.path.startswith("data/")]
+    # Two pairs per (type, split): GN pairs (PNG, ~8.5 + ~11.4 KB) need two 12 KB shards, J pairs (JPEG,
+    # ~3.5 KB each) share one.
+    assert [s.path for s in shards] == [p.path for p in plan_shards(table, 12_000)]
+    assert sorted(s.path for s in shards if s.degradation == "GN") == sorted(
+        f"data/{split}-GN-0000{i}-of-00002.parquet" for split in ("train", "val", "test") for i in (0, 1)
+    )
+    assert sorted(s.path for s in shards if s.degradation == "J") == sorted(
+        f"data/{split}-J-00000-of-00001.parquet" for split in ("train", "val", "test")
+    )
+    for shard in shards:
+        match = SHARD_PATTERN.match(shard.path)
+        assert match and match["type"] == shard.degradation and match["split"] == shard.split
+        meta = pq.ParquetFile(tmp_path / "out" / shard.path).metadata
+        assert meta.num_row_groups == meta.num_rows == shard.rows
+        columns = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i)
+                   for i in range(meta.row_group(0).num_columns)}
+        assert columns["lq.bytes"].compression == "UNCOMPRESSED"
+        assert "PLAIN" in columns["gt.bytes"].encodings and not columns["gt.bytes"].has_dictionary_page
+        assert columns["sample_id"].compression == "SNAPPY"
+    assert sum(s.rows for s in shards) == table.num_rows
+    schema_meta = pq.read_schema(tmp_path / "out" / shards[0].path).metadata
+    assert json.loads(schema_meta[b"huggingface"])["info"]["features"]["lq"] == {"_type": "Image"}
+    assert schema_meta[b"uir.recipe_hash"] == b"0123456789abcdef"
+
+
+def test_row_groups_default_to_100_rows(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny", height=8, width=8, images=60)
+    export_dataset(root, tmp_path / "out")
+    sizes = []
+    for shard in sorted((tmp_path / "out" / "data").glob("train-GN-*.parquet")):
+        meta = pq.ParquetFile(shard).metadata
+        sizes += [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+    assert sizes == [40]  # 20 train images x 2 levels, one group below the 100-row cap
+    root_big = make_tiny_dataset(tmp_path / "tiny-big", height=8, width=8, images=160)
+    export_dataset(root_big, tmp_path / "out-big")
+    meta = pq.ParquetFile(next((tmp_path / "out-big" / "data").glob("train-J-*.parquet"))).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [100, 8]
+
+
+def test_features_match_what_datasets_writes():
+    from datasets import Features, Image
+
+    from uir_data.manifest import SCHEMA
+
+    expected = Features({"lq": Image(), "gt": Image(), **Features.from_arrow_schema(SCHEMA)})
+    assert features_dict() == expected.to_dict()
+    assert features_yaml() == expected._to_yaml_list()
+
+
+def test_rerun_keeps_finished_shards_and_new_options_rewrite_them(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "out"
+    first = export_dataset(root, out, shard_size="12KB")
+    before = {f.path: (out / f.path).read_bytes() for f in first.files}
+    again = export_dataset(root, out, shard_size="12KB")
+    assert again.shards_written == 0 and again.shards_kept == first.shards_written
+    assert {f.path: (out / f.path).read_bytes() for f in again.files} == before
+    bigger = export_dataset(root, out, shard_size="1MB")
+    assert bigger.shards_kept == 0 and bigger.shards_written == 6  # one shard per (type, split)
+    on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "data").iterdir())
+    assert on_disk == sorted(f.path for f in bigger.files if f.path.startswith("data/"))
+    assert verify_export(out) == []
+
+
+def test_interrupted_export_leaves_no_partial_shard_and_resumes(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "out"
+    calls = []
+
+    def interrupt(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 7:  # the six GN shards (one row each) are done; train-J has 1 of its 2 rows written
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_dataset(root, out, shard_size="12KB", row_group_rows=1, progress=interrupt)
+    names = [p.name for p in out.rglob("*") if p.is_file()]
+    assert not (out / EXPORT_MANIFEST).exists()
+    assert not [n for n in names if n.startswith(".uir-tmp-")]
+    finished = sorted((out / "data").iterdir())
+    assert [p.name for p in finished] == sorted(
+        f"{split}-GN-0000{i}-of-00002.parquet" for split in ("train", "val", "test") for i in (0, 1)
+    )
+    assert all(pq.ParquetFile(p).metadata.num_rows == 1 for p in finished)
+    result = export_dataset(root, out, shard_size="12KB", row_group_rows=1)
+    assert result.shards_kept == len(finished) and result.shards_written > 0
+    assert verify_export(out) == []
+
+
+def test_missing_or_altered_images_stop_the_export_naming_sample_and_file(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    victim = root / "lq" / "J" / "img1_L3.jpg"
+    original = victim.read_bytes()
+    victim.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
+    with pytest.raises(ExportError, match=r"tiny/img1/J/L3: .*img1_L3\.jpg does not match its manifest sha256"):
+        export_dataset(root, tmp_path / "out")
+    assert not (tmp_path / "out" / EXPORT_MANIFEST).exists()
+    victim.unlink()
+    with pytest.raises(ExportError, match=r"tiny/img1/J/L3: cannot read LQ image .*img1_L3\.jpg"):
+        export_dataset(root, tmp_path / "out")
+    victim.write_bytes(original + b"x")
+    with pytest.raises(ExportError, match=r"has \d+ bytes but the manifest says"):
+        export_dataset(root, tmp_path / "out")
+
+
+def test_export_refuses_a_foreign_folder_and_the_dataset_root(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("keep me")
+    with pytest.raises(ExportError, match="not a uir export .*thesis.tex"):
+        export_dataset(root, foreign)
+    assert (foreign / "thesis.tex").read_text() == "keep me"
+    with pytest.raises(ExportError, match="must not be the dataset root"):
+        export_dataset(root, root)
+
+
+def test_card_declares_configs_counts_license_and_provenance(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    (root / "gallery.png").write_bytes((root / "gt" / "img0.png").read_bytes())
+    out = tmp_path / "out"
+    export_dataset(root, out, repo_id="someone/tiny")
+    front = read_front_matter(out / "README.md")
+    assert front["license"] == "cc0-1.0" and front["task_categories"] == ["image-to-image"]
+    configs = {c["config_name"]: c for c in front["configs"]}
+    assert configs["default"]["default"] is True
+    assert configs["default"]["data_files"] == [
+        {"split": s, "path": f"data/{s}-*.parquet"} for s in ("train", "val", "test")
+    ]
+    assert configs["J"]["data_files"][0] == {"split": "train", "path": "data/train-J-*.parquet"}
+    infos = {i["config_name"]: i for i in front["dataset_info"]}
+    assert {s["name"]: s["num_examples"] for s in infos["GN"]["splits"]} == {"train": 2, "val": 2, "test": 2}
+    assert {"name": "lq", "dtype": "image"} in infos["default"]["features"]
+    text = (out / "README.md").read_text()
+    assert "| `GN` | Gaussian / Poisson / salt-and-pepper noise | generated | 2 | 2 | 2 | 6 |" in text
+    assert "| **total** |  |  | 4 | 4 | 4 | 12 |" in text
+    assert 'load_dataset("someone/tiny", name="GN")' in text
+    assert "`0123456789abcdef`" in text and "![assets/gallery.png](assets/gallery.png)" in text
+    assert (out / "assets" / "gallery.png").read_bytes() == (root / "gallery.png").read_bytes()
+    record = json.loads((out / EXPORT_MANIFEST).read_text())
+    assert {f["path"] for f in record["files"]} >= {"README.md", "assets/gallery.png"}
+
+
+def test_mixed_licenses_make_the_card_say_other():
+    from uir_data.hub.card import hub_license
+
+    assert hub_license(["CC0-1.0 (a)", "CC0-1.0 (b)"]) == "cc0-1.0"
+    assert hub_license(["CC0-1.0 (a)", "public-domain (NASA)"]) == "other"
+    assert hub_license(["CC BY-NC-SA 4.0"]) == "other"
+
+
+def test_parse_size_reads_decimal_and_binary_units():
+    assert parse_size("500MB") == 500_000_000
+    assert parse_size("1.5GB") == 1_500_000_000
+    assert parse_size("64MiB") == 64 * 2**20
+    assert parse_size("1000") == 1000
+    for bad in ("lots", "-5MB", "0", "12XB"):
+        with pytest.raises(ExportError, match="size"):
+            parse_size(bad)
