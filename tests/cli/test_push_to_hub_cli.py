@@ -1,0 +1,101 @@
+"""`uir push-to-hub`: dry run without network, upload to a loopback Hub stand-in, token never shown."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+HUB_TESTS = Path(__file__).resolve().parent.parent / "uir_data" / "hub"
+TOKEN = "hf_cli_secret_token_456"
+
+
+def _helper(name: str):
+    """A helper module of the hub tests (the test folders are not packages)."""
+    key = f"hub_tests_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, HUB_TESTS / f"{name}.py")
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    return _helper("tiny_dataset").make_tiny_dataset(tmp_path_factory.mktemp("cli") / "tiny")
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    import huggingface_hub.constants as constants
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with _helper("hub_standin").StandInServer() as state:
+        monkeypatch.setattr(constants, "ENDPOINT", state.url)
+        yield state
+        assert state.errors == []
+
+
+def test_dry_run_exports_and_prints_the_plan_without_any_request(dataset, hub, tmp_path, capsys):
+    out = tmp_path / "export"
+    code = main(["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(out), "--dry-run",
+                 "--endpoint", hub.url, "--token", TOKEN, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert hub.requests == []
+    result = json.loads(captured.out)
+    assert result["dry_run"] is True and result["rows"] == 12
+    assert result["splits"] == {"train": 4, "val": 4, "test": 4}
+    plan = result["plan"]
+    assert plan["remote_checked"] is False and plan["files_to_send"] == 8  # 6 shards + README + record
+    assert plan["commits"][-1]["files"] == ["README.md", "uir-export.json"]
+    assert (out / "uir-export.json").is_file()
+    assert TOKEN not in captured.out + captured.err
+
+    code = main(["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(out), "--dry-run"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "dry run: nothing was sent to someone/tiny" in captured.out and "planned commits" in captured.out
+    assert "6 kept from an earlier export" in captured.out
+
+
+def test_upload_publishes_and_a_rerun_sends_nothing(dataset, hub, tmp_path, capsys):
+    args = ["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(tmp_path / "export"),
+            "--endpoint", hub.url, "--token", TOKEN, "--private", "--json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["plan"]["files_to_send"] == 8 and len(result["commits"]) == 2
+    assert hub.created[0]["visibility"] == "private"
+    assert "README.md" in hub.tree("someone/tiny")
+    assert TOKEN not in captured.out + captured.err
+
+    assert main(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["plan"]["files_to_send"] == 0 and again["plan"]["unchanged"] == 8 and again["commits"] == []
+
+
+def test_permission_error_is_one_sentence_with_exit_code_1(dataset, hub, tmp_path, capsys):
+    stand_in = _helper("hub_standin")
+    hub.failures += [stand_in.Failure("POST", "/api/", 403, times=-1), stand_in.Failure("GET", "/api/", 403, times=-1)]
+    code = main(["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(tmp_path / "export"),
+                 "--endpoint", hub.url, "--token", TOKEN])
+    captured = capsys.readouterr()
+    assert code == 1
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "may not write to dataset repo someone/tiny (HTTP 403)" in captured.err
+    assert "Traceback" not in captured.err and TOKEN not in captured.out + captured.err
+
+
+def test_bad_repo_id_is_a_usage_error(dataset, tmp_path, capsys):
+    code = main(["push-to-hub", str(dataset), "--repo-id", "no-slash", "--export-dir", str(tmp_path / "x")])
+    assert code == 2
+    assert "--repo-id must look like OWNER/NAME" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
