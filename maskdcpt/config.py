@@ -85,6 +85,7 @@ class FinetuneConfig:
     init: str = ""  # pre-train run dir / checkpoint / official .pth; empty: from scratch
     init_weights: str = "ema"  # which weights of one of our checkpoints initialise the backbone
     init_key: str = "params_ema"  # key inside an official BasicSR .pth
+    reset_head: bool = True  # re-initialise the output head after MaskDCPT (it was trained without +input)
 
 
 @dataclass

@@ -81,3 +81,14 @@ def broadcast_flag(flag: bool, ctx: DistContext) -> bool:
 def teardown(ctx: DistContext) -> None:
     if ctx.enabled and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def replicas_in_sync(module: torch.nn.Module, ctx: DistContext) -> bool:
+    """True when every rank holds bit-identical parameter sums (DDP replicas must never drift apart)."""
+    if not ctx.enabled:
+        return True
+    sums = torch.stack([p.detach().double().sum() for p in module.parameters()])
+    low, high = sums.clone(), sums.clone()
+    dist.all_reduce(low, op=dist.ReduceOp.MIN)
+    dist.all_reduce(high, op=dist.ReduceOp.MAX)
+    return bool(torch.equal(low, high))

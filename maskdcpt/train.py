@@ -97,7 +97,18 @@ def init_backbone(backbone: torch.nn.Module, config: TrainConfig) -> str:
             backbone.load_state_dict(ckpt.backbone_state(state, meta["stage"]), strict=True)
         except RuntimeError as error:
             raise ckpt.CheckpointError(f"{source}: incompatible backbone weights ({error})") from None
-        return f"initialised from {meta['stage']} checkpoint {source} (step {meta['step']}, {config.finetune.init_weights} weights)"
+        note = ""
+        if meta["stage"] == "pretrain" and config.stage == "finetune" and config.finetune.reset_head:
+            # Pre-training taught the head to output the whole image (no +input residual); the fine-tuning
+            # forward adds the input, so that head would start at ~2x the image. Start it as from scratch.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(config.run.seed)
+                for module in backbone.reconstruction_head().modules():
+                    if hasattr(module, "reset_parameters"):
+                        module.reset_parameters()
+            note = ", reconstruction head re-initialised"
+        return (f"initialised from {meta['stage']} checkpoint {source} (step {meta['step']}, "
+                f"{config.finetune.init_weights} weights{note})")
     load_official_weights(backbone, source, key=config.finetune.init_key, strict=True)
     return f"initialised from official checkpoint {source} ({config.finetune.init_key})"
 
@@ -147,8 +158,10 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         raise ConfigError(f"data.batch_size {config.data.batch_size} (global) is not divisible by {ctx.world_size} ranks")
 
     # --- model, EMA, optimizer ----------------------------------------------------------------------------
-    model = build_model(config.model.name, config.model.kwargs, stage, classes,
-                        config.pretrain.mask_ratio, config.pretrain.mask_patch)
+    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's global RNG
+        torch.manual_seed(seed)
+        model = build_model(config.model.name, config.model.kwargs, stage, classes,
+                            config.pretrain.mask_ratio, config.pretrain.mask_patch)
     backbone = model.backbone if isinstance(model, MaskDCPT) else model
     multiple = model.mask_patch if isinstance(model, MaskDCPT) else backbone.size_multiple
     if config.data.crop_size % math.lcm(multiple, backbone.downsampling_factor):
@@ -278,8 +291,12 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
                 save(run_dir, done, config, model, ema, optimizer, scheduler, classes, ctx)
             dist_util.barrier(ctx)
     progress.close()
+    in_sync = dist_util.replicas_in_sync(model, ctx)
+    if not in_sync:
+        progress.message("[bold red]DDP replicas hold different weights[/]: check for rank-dependent code")
     final = ckpt.latest_checkpoint(run_dir)
     return {"run_dir": str(run_dir), "stage": stage, "step": end, "total_steps": total, "finished": end >= total,
+            "world_size": ctx.world_size, "replicas_in_sync": in_sync,
             "checkpoint": str(final) if final else None, "classes": list(classes.names),
             "last_train": _last_train_record(metrics) if ctx.is_main else None, "last_eval": last_eval}
 
@@ -307,3 +324,48 @@ def save(run_dir: Path, step: int, config: TrainConfig, model: torch.nn.Module, 
         state["rng_cuda"] = torch.cuda.get_rng_state_all()
     return ckpt.save_checkpoint(run_dir, step, model.state_dict(), ema.module.state_dict(), state, meta,
                                 config.run.keep_checkpoints)
+
+
+def resolve_run_config(
+    run_dir: Path,
+    *,
+    config_file: Path | None = None,
+    preset: str | None = None,
+    manifests: list[Path] | None = None,
+    stage: str | None = None,
+    init: str | None = None,
+    max_steps: int | None = None,
+    device: str | None = None,
+    overrides: list[str] | None = None,
+) -> TrainConfig:
+    """The config of `uir train`: --config | --preset | RUN_DIR/config.toml (resume) | tiny-cpu, then flags.
+
+    --init implies --stage finetune unless --stage is given.
+    """
+    from maskdcpt.config import apply_overrides, load_config, load_preset
+
+    if config_file is not None and preset is not None:
+        raise ConfigError("pass either --config or --preset, not both")
+    saved = Path(run_dir) / CONFIG_FILE
+    if config_file is not None:
+        config = load_config(config_file)
+    elif preset is not None:
+        config = load_preset(preset)
+    elif saved.is_file():
+        config = load_config(saved)
+    else:
+        config = load_preset("tiny-cpu")
+    assignments = list(overrides or [])
+    if manifests:
+        config.data.manifests = [str(Path(m).resolve()) for m in manifests]
+    if init is not None:
+        config.finetune.init = str(init)
+        if stage is None:
+            stage = "finetune"
+    if stage is not None:
+        assignments.append(f'stage="{stage}"')
+    if max_steps is not None:
+        assignments.append(f"run.steps={max_steps}")
+    if device is not None:
+        assignments.append(f'run.device="{device}"')
+    return apply_overrides(config, assignments)
