@@ -51,7 +51,7 @@ class PairedSubset:
     degradation: str
     origin: str
     rules: tuple[PairRule, ...] = (SAME_NAME,)  # tried in order; the first whose GT exists wins
-    group: str = "{gt}"  # group_id template: the rule's named groups, {gt} = GT relative stem
+    group: str = "{gt}"  # group_id template (after name/gt_dir): the rule's named groups, {gt} = GT stem
     params: dict[str, Any] = field(default_factory=dict)  # fixed facts, e.g. the variant
     level_keys: tuple[str, ...] = ()  # named groups stored in params (haze A/beta, rain s/a, ...)
     gt_pattern: str = ""  # relative stems in lq_dir that are GTs (same-folder layouts), never LQs
@@ -248,7 +248,16 @@ class PairScanner:
             subset.name,
             lq_file,
             gt_file,
-            group_id=f"{subset.name}/" + subset.group.format(gt=gt_stem, **groups),
+            # The GT folder is part of the group: scene ids repeat across split folders (REDS clip 000).
+            group_id="/".join(
+                part
+                for part in (
+                    subset.name,
+                    Path(subset.gt_dir).as_posix(),
+                    subset.group.format(gt=gt_stem, **groups),
+                )
+                if part not in ("", ".")
+            ),
             split=subset.split,
             degradation=subset.degradation,
             origin=subset.origin,
@@ -268,9 +277,9 @@ class PairScanner:
         params: dict[str, Any],
     ) -> None:
         """Record one pair (after the header checks when inspecting)."""
+        self._used_gt.add(gt_file)  # claimed even if the pair is dropped below: that problem is reported once
         if self.inspect and not self._sizes_match(name, lq_file, gt_file, params):
             return
-        self._used_gt.add(gt_file)
         self.result.pairs.append(
             PairItem(
                 source_dataset=name,
