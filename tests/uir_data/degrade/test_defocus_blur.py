@@ -22,8 +22,8 @@ def test_disk_is_normalised_symmetric_and_round(radius):
     if radius >= 1:
         # Inside cells share one value; the support area (sum / peak) is the disk area π r².
         assert float(kernel.sum() / kernel.max()) == pytest.approx(math.pi * radius**2, rel=0.04)
-        edge = kernel[kernel.shape[0] // 2]
-        assert 0 < edge[edge > 0].min() < edge.max()  # partially covered edge cells: anti-aliased
+        partial = (kernel > 0) & (kernel < 0.999 * kernel.max())
+        assert partial.sum() >= 4  # partially covered edge cells: anti-aliased, not a hard disk
 
 
 def test_radius_scales_and_level_is_deterministic():
