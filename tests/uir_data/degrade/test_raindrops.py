@@ -1,0 +1,98 @@
+"""RD: drops refract a flipped, minified view of the scene; bodies are defocused with soft edges."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from uir_data.degrade.kernels.raindrops import drop_shape, refraction_offsets, render_raindrops
+from uir_data.degrade.types.raindrops import Raindrops, place_drops
+from uir_data.seeding import make_rng
+
+DROPS = Raindrops()
+
+
+def _textured(height: int, width: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(0.1, 0.9, (height // 6, width // 6, 3)).astype(np.float32)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def _inside(x: float, y: float, radius: float, sag: float, height: int, width: int, margin: float = 0.8):
+    dy, dx = np.mgrid[0:height, 0:width].astype(np.float32)
+    u, v = drop_shape(dx - x, dy - y, radius, sag)
+    return np.sqrt(u * u + v * v) < margin
+
+
+def test_a_drop_shows_an_inverted_view_not_a_blob():
+    height = width = 96
+    # Red ramps left to right, green top to bottom.
+    ramp_x = np.linspace(0.1, 0.9, width, dtype=np.float32)[None, :].repeat(height, 0)
+    ramp_y = np.linspace(0.1, 0.9, height, dtype=np.float32)[:, None].repeat(width, 1)
+    image = np.stack([ramp_x, ramp_y, np.full_like(ramp_x, 0.5)], axis=-1)
+    drop = (48.0, 44.0, 14.0, 1.2, 2.0)
+    out = render_raindrops(image, [drop], blur_sigma=0.0, edge_darkening=0.0, highlight=0.0)
+    inside = _inside(drop[0], drop[1], drop[2], drop[3], height, width)
+    xs, ys = np.nonzero(inside.T)  # column (x), row (y) indices of drop pixels
+    red, green = out[ys, xs, 0], out[ys, xs, 1]
+    # Flipped left-right and top-bottom, and minified: the ramp runs backwards and steeper.
+    slope_red = np.polyfit(xs, red, 1)[0]
+    slope_green = np.polyfit(ys, green, 1)[0]
+    scene_slope = 0.8 / (width - 1)
+    assert slope_red < -1.5 * scene_slope and slope_green < -1.5 * scene_slope
+    assert float(red.std()) > 0.05  # content, not a constant colour
+    assert np.array_equal(out[~_inside(*drop[:2], drop[2], drop[3], height, width, 1.05)],
+                          image[~_inside(*drop[:2], drop[2], drop[3], height, width, 1.05)])
+
+
+def test_drop_content_correlates_with_the_flipped_neighbourhood():
+    height, width = 96, 128
+    image = _textured(height, width, 3)
+    x, y, radius, sag, magnification = 64.0, 46.0, 15.0, 1.1, 2.2
+    out = render_raindrops(image, [(x, y, radius, sag, magnification)], 0.0, 0.0, 0.0)
+    inside = _inside(x, y, radius, sag, height, width)
+    rows, cols = np.nonzero(inside)
+    u, v = drop_shape(cols - x, rows - y, radius, sag)
+    off_x, off_y = refraction_offsets(u, v, radius, magnification)
+    flipped = image[np.clip(np.rint(y + off_y), 0, height - 1).astype(int),
+                    np.clip(np.rint(x + off_x), 0, width - 1).astype(int)]
+    seen = out[rows, cols]
+    behind = image[rows, cols]  # what the drop covers, seen straight through
+    flipped_corr = np.corrcoef(seen.ravel(), flipped.ravel())[0, 1]
+    straight_corr = np.corrcoef(seen.ravel(), behind.ravel())[0, 1]
+    assert flipped_corr > 0.9 and straight_corr < 0.5
+
+
+def test_defocused_drops_have_soft_edges():
+    image = np.zeros((64, 64, 3), np.float32)
+    image[:, 32:] = 0.8  # the drop at the centre sees (flipped) the bright half on its left side
+    drop = [(32.0, 32.0, 12.0, 1.0, 2.0)]
+    sharp = render_raindrops(image, drop, 0.0, 0.3, 0.0)
+    soft = render_raindrops(image, drop, 3.0, 0.3, 0.0)
+    edge_sharp = np.abs(np.diff(sharp[32, :, 0])).max()
+    edge_soft = np.abs(np.diff(soft[32, :, 0])).max()
+    assert edge_soft < 0.5 * edge_sharp
+
+
+def test_drops_do_not_overlap_unless_the_level_merges_them():
+    drops = place_drops(make_rng(1), 40, (6.0, 14.0), 256, 256, merge=False)
+    for i, a in enumerate(drops):
+        for b in drops[i + 1 :]:
+            assert math.hypot(a[0] - b[0], a[1] - b[1]) > a[2] * a[3] + b[2] * b[3] - 1e-6
+    assert DROPS.levels[-1].params["merge"] and not DROPS.levels[0].params["merge"]
+
+
+def test_covered_area_grows_with_the_level():
+    areas = []
+    for level in range(len(DROPS.levels)):
+        fractions = []
+        for seed in range(4):
+            params = DROPS.sample(make_rng(seed), level, 200, 300)
+            fractions.append(sum(math.pi * d[2] ** 2 * (1 + d[3]) / 2 for d in params["drops"]) / (200 * 300))
+        areas.append(np.mean(fractions))
+    assert all(a < b for a, b in zip(areas, areas[1:], strict=False))
+    # Radii are a percentage of the short side: the same drop count at any resolution.
+    small, large = DROPS.sample(make_rng(0), 2, 100, 150), DROPS.sample(make_rng(0), 2, 400, 600)
+    assert math.isclose(large["drops"][0][2], 4 * small["drops"][0][2], rel_tol=1e-3)
