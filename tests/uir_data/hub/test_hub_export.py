@@ -205,8 +205,12 @@ def test_missing_or_altered_images_stop_the_export_naming_sample_and_file(tmp_pa
     original = victim.read_bytes()
     victim.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
     with pytest.raises(ExportError, match=r"tiny/img1/J/L3: .*img1_L3\.jpg does not match its manifest sha256"):
-        export_dataset(root, tmp_path / "out")
+        export_dataset(root, tmp_path / "out", check_hashes=True)
     assert not (tmp_path / "out" / EXPORT_MANIFEST).exists()
+    # Without the hash check the export goes through, and verify_export names the altered bytes.
+    export_dataset(root, tmp_path / "out")
+    problems = verify_export(tmp_path / "out", quick=True)
+    assert [(p.check, p.sample_id) for p in problems] == [("sha256", "tiny/img1/J/L3")]
     victim.unlink()
     with pytest.raises(ExportError, match=r"tiny/img1/J/L3: cannot read LQ image .*img1_L3\.jpg"):
         export_dataset(root, tmp_path / "out")
