@@ -213,10 +213,10 @@ def test_missing_or_altered_images_stop_the_export_naming_sample_and_file(tmp_pa
     assert [(p.check, p.sample_id) for p in problems] == [("sha256", "tiny/img1/J/L3")]
     victim.unlink()
     with pytest.raises(ExportError, match=r"tiny/img1/J/L3: cannot read LQ image .*img1_L3\.jpg"):
-        export_dataset(root, tmp_path / "out")
+        export_dataset(root, tmp_path / "fresh")
     victim.write_bytes(original + b"x")
     with pytest.raises(ExportError, match=r"has \d+ bytes but the manifest says"):
-        export_dataset(root, tmp_path / "out")
+        export_dataset(root, tmp_path / "fresh")
 
 
 def test_export_refuses_a_foreign_folder_and_the_dataset_root(tmp_path):
