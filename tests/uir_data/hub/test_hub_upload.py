@@ -116,6 +116,18 @@ def test_rerun_after_an_interrupted_upload_sends_only_the_remainder(export_dir, 
     assert again.plan.commits == [] and len(hub.commits) == before and hub.lfs_puts == []
 
 
+def test_ctrl_c_between_commits_keeps_what_was_committed_and_nothing_half_made(export_dir, hub):
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4, progress=stop)
+    assert len(hub.commits) == 1
+    assert sorted(hub.tree("someone/tiny")) == sorted([".gitattributes", *hub.commits[0]["added"]])
+    upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4)
+    assert {k: v for k, v in hub.tree("someone/tiny").items() if k != ".gitattributes"} == _local_content(export_dir)
+
+
 def test_stale_remote_shards_are_deleted_in_the_final_commit(export_dir, hub, tmp_path):
     upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
     tree = hub.tree("someone/tiny")
