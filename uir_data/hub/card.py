@@ -15,7 +15,8 @@ from typing import Any, Protocol
 import pyarrow as pa
 import yaml
 
-from uir_data.hub.layout import features_yaml, split_glob
+from uir_data.hub.layout import features_yaml, rank, split_glob
+from uir_data.manifest import SPLITS
 from uir_data.taxonomy import ABBREVS, BY_ABBREV
 
 # License ids the Hub accepts in `license:` (hub-docs repositories-licenses), matched against the first word
@@ -26,7 +27,6 @@ HUB_LICENSES = {
     "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cc-by-nd-4.0", "odc-by", "odbl", "pddl",
     "unlicense", "gpl-3.0", "unknown",
 }
-SPLIT_ORDER = ("train", "val", "test")
 # Hub size buckets (hub-docs: size_categories).
 SIZE_BUCKETS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                 (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
@@ -55,8 +55,8 @@ def size_category(rows: int) -> str:
     return "n>100M"
 
 
-def _ordered(values: set[str], order: Sequence[str]) -> list[str]:
-    return sorted(values, key=lambda v: (order.index(v) if v in order else len(order), v))
+def _ordered(values: set[str], order: tuple[str, ...]) -> list[str]:
+    return sorted(values, key=lambda value: rank(value, order))
 
 
 def front_matter(
@@ -72,12 +72,12 @@ def front_matter(
     types = _ordered({s.degradation for s in shards}, ABBREVS)
 
     def data_files(config: str) -> list[dict[str, str]]:
-        splits = _ordered(set(per_config[config]), SPLIT_ORDER)
+        splits = _ordered(set(per_config[config]), SPLITS)
         pattern = "*" if config == "default" else config
         return [{"split": split, "path": split_glob(split, pattern)} for split in splits]
 
     def info(config: str) -> dict[str, Any]:
-        splits = _ordered(set(per_config[config]), SPLIT_ORDER)
+        splits = _ordered(set(per_config[config]), SPLITS)
         entry: dict[str, Any] = {"config_name": config}
         if config == "default":
             entry["features"] = features_yaml()
@@ -117,11 +117,8 @@ def composition_table(table: pa.Table) -> str:
     """Markdown: pairs per type x origin, one column per split, with totals."""
     keys = zip(*(table.column(c).to_pylist() for c in ("degradation", "origin", "split")), strict=True)
     counts = Counter(keys)
-    splits = _ordered({k[2] for k in counts}, SPLIT_ORDER)
-    pairs = sorted(
-        {(k[0], k[1]) for k in counts},
-        key=lambda p: (ABBREVS.index(p[0]) if p[0] in ABBREVS else len(ABBREVS), p[0], p[1]),
-    )
+    splits = _ordered({k[2] for k in counts}, SPLITS)
+    pairs = sorted({(k[0], k[1]) for k in counts}, key=lambda p: (rank(p[0], ABBREVS), p[1]))
     rows = []
     for abbrev, origin in pairs:
         per_split = [counts[(abbrev, origin, s)] for s in splits]

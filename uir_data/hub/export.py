@@ -38,9 +38,10 @@ from uir_data.hub.layout import (
     META_EXPORT_FINGERPRINT,
     export_schema,
     leaf_columns,
+    rank,
     shard_path,
 )
-from uir_data.manifest import COLUMNS, ManifestError, part_files, read_manifest
+from uir_data.manifest import COLUMNS, SPLITS, ManifestError, part_files, read_manifest
 from uir_data.taxonomy import ABBREVS
 
 # `datasets` push_to_hub default (config.MAX_SHARD_SIZE = "500MB", decimal units).
@@ -51,7 +52,6 @@ DEFAULT_ROW_GROUP_ROWS = 100
 DEFAULT_ROW_GROUP_BYTES = 64 * 2**20
 # datasets.config.DEFAULT_CDC_OPTIONS: the chunking the Hub's Xet dedup is tuned for.
 CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
-SPLIT_ORDER = ("train", "val", "test")
 GALLERY_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 
 _SIZE_UNITS = {
@@ -71,7 +71,6 @@ class ShardPlan:
     degradation: str
     split: str
     rows: tuple[int, ...]  # indices into the manifest table, sorted by sample_id
-    payload_bytes: int  # image bytes embedded (lq + gt)
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,6 @@ class ExportResult:
     shards_written: int
     shards_kept: int
     fingerprint: str
-    recipe_name: str = ""
-    recipe_hash: str = ""
     split_rows: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -125,14 +122,6 @@ def default_export_dir(root: Path) -> Path:
     return root.with_name(f"{root.name}-hub")
 
 
-def _type_order(abbrev: str) -> tuple[int, str]:
-    return (ABBREVS.index(abbrev) if abbrev in ABBREVS else len(ABBREVS), abbrev)
-
-
-def _split_order(split: str) -> tuple[int, str]:
-    return (SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER), split)
-
-
 def pair_sizes(table: pa.Table) -> list[int]:
     """Embedded image bytes per row (lq + gt), from the manifest's size columns."""
     lq, gt = table.column("lq_bytes").to_pylist(), table.column("gt_bytes").to_pylist()
@@ -148,7 +137,7 @@ def plan_shards(table: pa.Table, shard_size: int) -> list[ShardPlan]:
         groups.setdefault(key, []).append(index)
     sizes = pair_sizes(table)
     plans = []
-    for degradation, split in sorted(groups, key=lambda k: (_type_order(k[0]), _split_order(k[1]))):
+    for degradation, split in sorted(groups, key=lambda k: (rank(k[0], ABBREVS), rank(k[1], SPLITS))):
         rows = sorted(groups[(degradation, split)], key=sample_ids.__getitem__)
         shards: list[list[int]] = [[]]
         filled = 0
@@ -165,7 +154,6 @@ def plan_shards(table: pa.Table, shard_size: int) -> list[ShardPlan]:
                     degradation=degradation,
                     split=split,
                     rows=tuple(shard),
-                    payload_bytes=sum(sizes[r] for r in shard),
                 )
             )
     return plans
@@ -453,8 +441,6 @@ def export_dataset(
         shards_written=written,
         shards_kept=kept,
         fingerprint=fingerprint,
-        recipe_name=meta.get("uir.recipe_name", ""),
-        recipe_hash=meta.get("uir.recipe_hash", ""),
         split_rows=split_rows,
     )
 

@@ -46,6 +46,11 @@ _VALUE_DTYPES = {
 }
 
 
+def rank(value: str, order: tuple[str, ...]) -> tuple[int, str]:
+    """Sort key placing known values (taxonomy types, train/val/test) in their order, unknown ones after."""
+    return (order.index(value) if value in order else len(order), value)
+
+
 def shard_path(degradation: str, split: str, index: int, count: int) -> str:
     """POSIX path of one shard inside the export, e.g. data/train-GN-00000-of-00002.parquet."""
     return f"{DATA_DIR}/{split}-{degradation}-{index:05d}-of-{count:05d}.parquet"

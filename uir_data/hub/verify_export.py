@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 import yaml
 
 from uir_data.atomic import TEMP_MARK
+from uir_data.hub.export import ExportError, read_export_record
 from uir_data.hub.layout import (
     CARD_NAME,
     DATA_DIR,
-    EXPORT_FORMAT,
     EXPORT_MANIFEST,
     IMAGE_COLUMNS,
     META_HUGGINGFACE,
@@ -165,18 +165,10 @@ def _row_problems(batch: pa.RecordBatch, name: str, quick: bool) -> list[Problem
 
 
 def _record_problems(folder: Path, on_disk: dict[str, int], shard_rows: dict[str, int]) -> list[Problem]:
-    path = folder / EXPORT_MANIFEST
-    if not path.is_file():
-        return [Problem("export-record", "uir-export.json is missing: the export is incomplete or was not "
-                        "made by uir", file=EXPORT_MANIFEST)]
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        files = {entry["path"]: entry for entry in record["files"]}
-        if record.get("format") != EXPORT_FORMAT:
-            raise ValueError(f"format is {record.get('format')!r}")
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return [Problem("export-record", f"uir-export.json is not a valid export record ({error})",
-                        file=EXPORT_MANIFEST)]
+        files = {entry["path"]: entry for entry in read_export_record(folder)["files"]}
+    except (ExportError, KeyError, TypeError) as error:
+        return [Problem("export-record", f"no valid export record: {error}", file=EXPORT_MANIFEST)]
     problems = []
     for name, entry in sorted(files.items()):
         size = (folder / name).stat().st_size if (folder / name).is_file() else None
