@@ -13,8 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
@@ -30,6 +28,7 @@ from uir_data.hub.layout import (
     SHARD_PATTERN,
     export_schema,
 )
+from uir_data.image_io import decode_rgb
 from uir_data.problems import Problem
 
 READ_BATCH_ROWS = 100
@@ -147,7 +146,7 @@ def _row_problems(batch: pa.RecordBatch, name: str, quick: bool) -> list[Problem
             if hashlib.sha256(data).hexdigest() != columns[f"{kind}_sha256"][index]:
                 problems.append(Problem("sha256", f"{kind} bytes do not match {kind}_sha256", sample_id, name))
             if not quick:
-                decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+                decoded = decode_rgb(data)
                 size = (columns["height"][index], columns["width"][index])
                 if decoded is None:
                     problems.append(Problem("decode", f"{kind} bytes do not decode as an image", sample_id, name))
