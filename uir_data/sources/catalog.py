@@ -69,6 +69,8 @@ class SubsetView(DatasetAdapter):
 
     def detect(self, root: Path) -> bool:
         root = Path(root)
+        if not hasattr(self.parent, "subsets"):  # list-file families: the lists decide, at scan time
+            return self.parent.detect(root)
         return root.is_dir() and any(
             subset.name in self.members
             and (root / subset.lq_dir).is_dir()
@@ -90,7 +92,7 @@ class SubsetView(DatasetAdapter):
 @functools.cache
 def _adapters() -> tuple[DatasetAdapter, ...]:
     pools = {pool.name: pool for pool in clean_pools()}
-    reside, rainds, lolv2, clarity = RESIDE(), RainDS(), LOLv2(), RainDropClarity()
+    reside, rainds, lolv2, clarity, rsblur = RESIDE(), RainDS(), LOLv2(), RainDropClarity(), RSBlur()
     return (
         pools["LSDIR"],
         pools["DF2K"],
@@ -101,7 +103,11 @@ def _adapters() -> tuple[DatasetAdapter, ...]:
         SIDD(),
         GoPro(),
         REDS(),
-        RSBlur(),
+        rsblur,
+        SubsetView(rsblur, "RSBlur-real", ["RSBlur"], ["MB"], aliases=("RSBlur_real",), origin="paired-real"),
+        SubsetView(
+            rsblur, "RSBlur-syn", ["RSBlur-syn"], ["MB"], aliases=("RSBlur_syn",), origin="paired-synthetic"
+        ),
         DPDD(),
         LFDOF(),
         reside,

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-SIZE = 16
+SIZE = 32  # the recipes' minimum side: synthetic blocks skip smaller clean images
 
 
 def picture(key: str, height: int = SIZE, width: int = SIZE, depth: int = 8) -> np.ndarray:
