@@ -113,10 +113,10 @@ class UploadResult:
     repo_url: str
 
 
-def export_files(export_dir: Path) -> list[LocalFile]:
+def export_files(export_dir: Path, record: dict | None = None) -> list[LocalFile]:
     """The files of a complete export (its record lists them; the record itself comes last)."""
     export_dir = Path(export_dir)
-    record = read_export_record(export_dir)
+    record = record if record is not None else read_export_record(export_dir)
     files = []
     for entry in record["files"]:
         local = export_dir / entry["path"]
@@ -296,8 +296,8 @@ def upload_export(
     check_repo_id(repo_id)
     endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
     revision = revision or "main"
-    files = export_files(export_dir)
     record = read_export_record(export_dir)
+    files = export_files(export_dir, record)
     token = resolve_token(token)
     if not token:
         raise HubAuthError("no Hub token found: pass --token, set HF_TOKEN, or run `hf auth login`")
