@@ -35,10 +35,12 @@ def test_grid_is_beta_by_airlight_with_runs_along_both_axes():
 
 def test_row_depth_puts_sky_at_one_and_recedes_toward_the_horizon():
     depth = row_depth(100, 40, horizon=0.3, near_ratio=0.2)
-    assert np.all(depth[:30] == 1.0)
+    assert np.allclose(depth[:15], 1.0, atol=1e-4)
     column = depth[:, 20]
-    assert np.all(np.diff(column[30:]) <= 1e-6)  # nearer (smaller depth) further down
+    assert np.all(np.diff(column) <= 1e-6)  # nearer (smaller depth) further down
     assert column[-1] < 0.25
+    # No kink at the horizon: a hard crease there draws a visible line through the scene at strong β.
+    assert float(np.abs(np.diff(column)).max()) < 0.05
 
 
 def test_transmission_decreases_with_beta():

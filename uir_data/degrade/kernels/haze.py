@@ -50,20 +50,35 @@ def low_frequency_field(height: int, width: int, feature_px: float, seed: int, o
     return field / peak if peak > 0 else field
 
 
-def row_depth(height: int, width: int, horizon: float, near_ratio: float, roll_deg: float = 0.0) -> np.ndarray:
+def row_depth(height: int, width: int, horizon: float, near_ratio: float, roll_deg: float = 0.0,
+              softness: float = 0.06) -> np.ndarray:
     """Ground-plane pseudo-depth: sky (above the horizon) at 1, distance ∝ 1/(y − horizon) below it.
 
     `horizon` is a fraction of the height, `near_ratio` the distance of the bottom row relative to the far
-    cap, `roll_deg` a small camera roll that tilts the horizon line.
+    cap, `roll_deg` a small camera roll that tilts the horizon line. The profile is smoothed across the
+    horizon over `softness`·height (Gaussian σ): the hard kink of the plain profile draws a visible line
+    through the scene at strong β, and real horizons are hazy, not sharp.
     """
-    ys = np.arange(height, dtype=np.float32)[:, None] + 0.5
-    xs = np.arange(width, dtype=np.float32)[None, :] + 0.5
-    horizon_row = horizon * height + np.tan(np.radians(roll_deg)) * (xs - width / 2.0)
-    below = ys - horizon_row
-    ground_span = np.maximum(height - horizon_row, 1.0)
+    horizon_row = horizon * height
+    ground_span = max(height - horizon_row, 1.0)
+    tilt = float(np.tan(np.radians(roll_deg)))
+    # Depth depends only on the signed distance s below the (tilted) horizon: tabulate it in 1-D, smooth
+    # it, and look every pixel up by interpolation.
+    reach = abs(tilt) * width / 2.0 + height + 1.0
+    sigma = max(softness * height, 1e-3)
+    pad = 4.0 * sigma
+    s_table = np.linspace(-reach - pad, reach + pad, int(2 * (reach + pad)) * 2 + 1)
     with np.errstate(divide="ignore"):
-        depth = np.where(below > 0, near_ratio * ground_span / np.maximum(below, 1e-6), 1.0)
-    return np.minimum(depth, 1.0).astype(np.float32)
+        table = np.where(s_table > 0, near_ratio * ground_span / np.maximum(s_table, 1e-6), 1.0)
+    table = np.minimum(table, 1.0)
+    step = s_table[1] - s_table[0]
+    taps = np.arange(-int(pad / step), int(pad / step) + 1) * step
+    weights = np.exp(-0.5 * (taps / sigma) ** 2)
+    smoothed = np.convolve(np.pad(table, len(taps) // 2, mode="edge"), weights / weights.sum(), mode="valid")
+    ys = np.arange(height, dtype=np.float64)[:, None] + 0.5
+    xs = np.arange(width, dtype=np.float64)[None, :] + 0.5
+    below = ys - (horizon_row + tilt * (xs - width / 2.0))
+    return np.interp(below, s_table, smoothed).astype(np.float32)
 
 
 def uniform_depth(height: int, width: int, value: float = UNIFORM_DEPTH) -> np.ndarray:
