@@ -65,8 +65,8 @@ def save_checkpoint(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": step, **meta}
-    header = {META_KEY: json.dumps(meta, sort_keys=True)}
     try:
+        header = {META_KEY: json.dumps(meta, sort_keys=True)}
         save_file(_portable(model_state), tmp / WEIGHT_FILES["model"], metadata=header)
         save_file(_portable(ema_state), tmp / WEIGHT_FILES["ema"], metadata=header)
         torch.save(train_state, tmp / STATE_FILE)
