@@ -136,3 +136,21 @@ def test_params_replay_the_stored_pair(tmp_path, photo_folder):
     lq = decode_rgb((tmp_path / "d" / row["lq_path"]).read_bytes())
     replay = get_degradation(row["degradation"]).apply(gt, json.loads(row["params"]))
     assert np.array_equal(replay, lq)
+
+
+def test_sweep_recipe_covers_every_type_and_level_once_per_image(tmp_path):
+    from uir_data.degrade.registry import get_degradation
+    from uir_data.taxonomy import ABBREVS
+
+    folder = tmp_path / "two"
+    for index in range(2):
+        write_rgb(folder / f"p{index}.png", smooth_photo(index, 48, 64))
+    summary = build_dataset(tmp_path / "sweep", "sweep", sources=(str(folder),), workers=2)
+    rows = read_manifest(tmp_path / "sweep").to_pylist()
+    expected = {(a, level) for a in ABBREVS for level in range(len(get_degradation(a).levels))}
+    assert len(expected) >= 200
+    for source in ("p0.png", "p1.png"):
+        covered = [(r["degradation"], r["level"]) for r in rows if r["source_path"] == source]
+        assert sorted(covered) == sorted(expected)
+    assert summary.pairs_written == 2 * len(expected)
+    assert verify_manifest(tmp_path / "sweep").ok
