@@ -52,20 +52,27 @@ def screen_coordinates(height: int, width: int, pitch: float, angle_deg: float, 
 
 
 def _prefiltered_pulses(coordinate: np.ndarray, duty: float, centres: list[float], gains: np.ndarray) -> list[np.ndarray]:
-    """Band-limited pulse trains D + Σ a_k·g_k·cos(2πk(x − c)) for each centre c, sharing the harmonics."""
+    """Band-limited pulse trains D + Σ a_k·g_k·cos(2πk(x − c)) for each centre c, sharing the harmonics.
+
+    cos(2πk(x − c)) = cos(2πkx)·cos(2πkc) + sin(2πkx)·sin(2πkc): the per-pixel harmonics are computed once
+    (one cos and one sin, higher orders by the angle-addition recurrence) in float32.
+    """
     coefficients = pulse_coefficients(duty) * gains
-    base = np.exp(2j * np.pi * coordinate.astype(np.float32)).astype(np.complex64)
-    powers = [base]
+    phase = (coordinate - np.floor(coordinate)).astype(np.float32) * np.float32(2 * np.pi)
+    cos_1, sin_1 = np.cos(phase), np.sin(phase)
+    harmonics = [(cos_1, sin_1)]
     for _ in range(1, HARMONICS):
-        powers.append(powers[-1] * base)
+        cos_k, sin_k = harmonics[-1]
+        harmonics.append((cos_k * cos_1 - sin_k * sin_1, sin_k * cos_1 + cos_k * sin_1))
     trains = []
     for centre in centres:
         train = np.full(coordinate.shape, np.float32(duty))
-        for k, (power, coefficient) in enumerate(zip(powers, coefficients, strict=True), start=1):
-            if coefficient == 0:
+        for k, ((cos_k, sin_k), coefficient) in enumerate(zip(harmonics, coefficients, strict=True), start=1):
+            if abs(coefficient) < 1e-7:
                 continue
-            rotation = np.complex64(np.exp(-2j * np.pi * k * centre) * coefficient)
-            train += (power * rotation).real
+            angle = 2 * np.pi * k * centre
+            train += np.float32(coefficient * np.cos(angle)) * cos_k
+            train += np.float32(coefficient * np.sin(angle)) * sin_k
         trains.append(train)
     return trains
 
