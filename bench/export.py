@@ -4,7 +4,8 @@ Dataset: a synthetic schema-v1 root of incompressible image-sized files (the exp
 random bytes behave like PNG payloads): 240 pairs, 4 LQs per shared GT, ~300 KB per file, 3 types x 3 splits.
 Cases, interleaved round-robin, median of REPEATS:
 - `uir export`: export_dataset as push-to-hub runs it (source size check, CDC, page index, per-type shards).
-- `uir export + source sha256`: the same, re-hashing every source file while reading it.
+- `uir export, no CDC`: the same without content-defined chunking (what CDC costs).
+- `uir export + source sha256`: the default, re-hashing every source file while reading it.
 - `push-to-hub local phase`: the export, then verify_export(quick=True) hashing every embedded image.
 - `pyarrow baseline`: read the same files, build the same table (same rows, same shard split, same 100-row
   row groups) and `pq.write_table` it with pyarrow's defaults.
@@ -88,6 +89,7 @@ def main() -> int:
         payload = sum(pair_sizes(read_manifest(root)))
         cases = {
             "uir export": lambda out: export_dataset(root, out),
+            "uir export, no CDC": lambda out: export_dataset(root, out, cdc=False),
             "uir export + source sha256": lambda out: export_dataset(root, out, check_hashes=True),
             "push-to-hub local phase": lambda out: verify_export(export_dataset(root, out).export_dir, quick=True),
             "pyarrow baseline": lambda out: pyarrow_baseline(root, out),

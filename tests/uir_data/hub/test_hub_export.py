@@ -167,6 +167,8 @@ def test_rerun_keeps_finished_shards_and_new_options_rewrite_them(tmp_path):
     again = export_dataset(root, out, shard_size="12KB")
     assert again.shards_written == 0 and again.shards_kept == first.shards_written
     assert {f.path: (out / f.path).read_bytes() for f in again.files} == before
+    no_cdc = export_dataset(root, out, shard_size="12KB", cdc=False)  # other bytes: nothing kept
+    assert no_cdc.shards_kept == 0 and no_cdc.shards_written == first.shards_written
     bigger = export_dataset(root, out, shard_size="1MB")
     assert bigger.shards_kept == 0 and bigger.shards_written == 6  # one shard per (type, split)
     on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "data").iterdir())
