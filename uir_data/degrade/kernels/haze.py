@@ -97,6 +97,9 @@ def transmission_map(depth: np.ndarray, beta: float, heterogeneity: np.ndarray |
 
 def apply_scattering(image: np.ndarray, transmission: np.ndarray, airlight: np.ndarray | float) -> np.ndarray:
     """I = J·t + A·(1 − t) for an (H, W, 3) image, an (H, W) transmission and a scalar or RGB airlight."""
-    t = transmission[..., None]
     airlight = np.asarray(airlight, np.float32).reshape(1, 1, -1)
-    return (image * t + airlight * (1.0 - t)).astype(np.float32)
+    # (J − A)·t + A: the same value with one full-size temporary instead of four.
+    hazy = image.astype(np.float32) - airlight
+    hazy *= transmission[..., None]
+    hazy += airlight
+    return hazy

@@ -115,7 +115,8 @@ def render_rain_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray
         field = low_frequency_field(height, width, max(veil["patch_px"], 2.0), veil["seed"])
         transmission = transmission_map(np.ones((height, width), np.float32),
                                         -math.log(veil["transmission"]), field, veil["heterogeneity"])
-        linear = apply_scattering(linear, transmission, radiance.mean(axis=(0, 1)))
+        # The radiance field is smooth: a sparse subsample gives its mean.
+        linear = apply_scattering(linear, transmission, radiance[::8, ::8].mean(axis=(0, 1)))
     # Far layers first, near layers last: nearer drops occlude what lies behind them.
     order = {"far": 0, "mid": 1, "near": 2}
     for layer in sorted(params["layers"], key=lambda item: order.get(item["name"], 1)):

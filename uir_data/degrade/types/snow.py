@@ -110,7 +110,8 @@ def render_snow_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray
         field = low_frequency_field(height, width, max(veil["patch_px"], 2.0), veil["seed"])
         transmission = transmission_map(np.ones((height, width), np.float32),
                                         -math.log(veil["transmission"]), field, veil["heterogeneity"])
-        linear = apply_scattering(linear, transmission, radiance.mean(axis=(0, 1)))
+        # The radiance field is smooth: a sparse subsample gives its mean.
+        linear = apply_scattering(linear, transmission, radiance[::8, ::8].mean(axis=(0, 1)))
     order = {"far": 0, "mid": 1, "near": 2}
     for layer in sorted(params["layers"], key=lambda item: order.get(item["name"], 1)):
         coverage = snow_layer(height, width, layer["density"], layer["radius_px"], layer["motion_px"],
