@@ -15,7 +15,9 @@ split (`GoPro:test`); such rows count as "test" whatever their split column says
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +138,12 @@ def _pack(bits: np.ndarray) -> int:
 
 
 def candidate_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
-    """Index pairs (i < j) whose 64-bit hashes are within max_distance bits (multi-index hashing)."""
+    """Index pairs (i < j) whose 64-bit hashes are within max_distance bits (multi-index hashing).
+
+    Split into max_distance + 1 chunks, two close hashes agree exactly on at least one chunk. Per chunk,
+    hashes are sorted by it; only positions still inside a run of equal keys are compared at the next
+    offset, so the work is the sum of squared bucket sizes, and pairs are filtered by distance at once.
+    """
     n = len(hashes)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
@@ -145,20 +152,21 @@ def candidate_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         keys = (hashes >> np.uint64(start)) & np.uint64((1 << int(stop - start)) - 1)
         order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
+        ordered_keys, ordered_hashes = keys[order], hashes[order]
+        alive = np.arange(n - 1)
         offset = 1
-        while offset < n:
-            same = ordered[:-offset] == ordered[offset:]  # sorted: equal at offset d implies equal at d-1
-            if not same.any():
-                break
-            found.append(np.stack([order[:-offset][same], order[offset:][same]], axis=1))
+        while alive.size:
+            alive = alive[ordered_keys[alive] == ordered_keys[alive + offset]]  # sorted: runs are contiguous
+            close = alive[
+                np.bitwise_count(ordered_hashes[alive] ^ ordered_hashes[alive + offset]) <= max_distance
+            ]
+            if close.size:
+                found.append(np.stack([order[close], order[close + offset]], axis=1))
             offset += 1
+            alive = alive[alive + offset < n]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(found), axis=1)
-    pairs = np.unique(pairs, axis=0)
-    distance = np.bitwise_count(hashes[pairs[:, 0]] ^ hashes[pairs[:, 1]])
-    return pairs[distance <= max_distance]
+    return np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
 
 
 def find_leaks(
@@ -184,10 +192,17 @@ def _near_duplicate_leaks(
     table: pa.Table, root: Path, rows: Sequence[_Row], by_digest: dict[str, list[int]]
 ) -> list[Problem]:
     heights, widths = table.column("height").to_pylist(), table.column("width").to_pylist()
-    groups, phashes, dhashes = [], [], []
-    for indices in by_digest.values():  # one decode per distinct GT
+    distinct = list(by_digest.values())  # one decode per distinct GT
+
+    def hash_group(indices: list[int]) -> tuple[int, int] | None:
         first = indices[0]
-        hashes = perceptual_hashes(root / rows[first].gt_path, min(heights[first], widths[first]))
+        return perceptual_hashes(root / rows[first].gt_path, min(heights[first], widths[first]))
+
+    # OpenCV decodes outside the GIL, so threads scale with cores; decoding dominates the guard's time.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        computed = list(pool.map(hash_group, distinct, chunksize=64))
+    groups, phashes, dhashes = [], [], []
+    for indices, hashes in zip(distinct, computed, strict=True):
         if hashes is None:  # unreadable files are verify's business; flat images have no usable hash
             continue
         groups.append(indices)
