@@ -1,0 +1,71 @@
+"""`uir evaluate`: per-type table or JSON for our checkpoints and for official BasicSR .pth files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from cli.main import main
+from maskdcpt.config import load_preset
+from maskdcpt.models import create_backbone
+from maskdcpt.toydata import write_toy_dataset
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_toy_dataset(tmp_path_factory.mktemp("toy") / "ds", scenes=4, val_scenes=2, types=("GN", "LL", "H"))
+
+
+@pytest.fixture(scope="module")
+def pretrain_run(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("runs") / "pre"
+    assert main(["train", "--out", str(run), "--manifest", str(dataset), "--max-steps", "2", "--device", "cpu",
+                 "--set", "data.workers=0", "--set", "run.eval_every=1000"]) == 0
+    return run
+
+
+def test_json_scores_every_type_with_accuracy_for_pretraining(pretrain_run: Path, dataset: Path,
+                                                               capsys: pytest.CaptureFixture):
+    capsys.readouterr()
+    assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--json", "--device", "cpu"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "val" and result["stage"] == "pretrain" and result["pairs"] == 6
+    assert set(result["types"]) == {"GN", "LL", "H"}
+    for scores in result["types"].values():
+        assert scores["count"] == 2 and 0 <= scores["accuracy"] <= 1 and -1 <= scores["ssim"] <= 1
+    assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--types", "LL", "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["types"]) == {"LL"}
+
+
+def test_table_output_lists_types_and_the_mean(pretrain_run: Path, dataset: Path, capsys: pytest.CaptureFixture):
+    capsys.readouterr()
+    assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    for word in ("GN", "LL", "H", "mean", "PSNR", "SSIM", "acc"):
+        assert word in out
+
+
+def test_official_checkpoints_need_an_architecture(dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    kwargs = load_preset("tiny-cpu").model.kwargs
+    net = create_backbone("nafnet", **kwargs)
+    official = tmp_path / "net_g_latest.pth"
+    torch.save({"params": net.state_dict(), "params_ema": net.state_dict()}, official)  # BasicSR layout
+    capsys.readouterr()
+    assert main(["evaluate", str(official), "--manifest", str(dataset)]) == 1
+    assert "pass --preset" in capsys.readouterr().err
+    assert main(["evaluate", str(official), "--manifest", str(dataset), "--preset", "tiny-cpu", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["stage"] == "finetune" and "accuracy" not in result["mean"]
+    assert main(["evaluate", str(official), "--manifest", str(dataset), "--preset", "nafnet-5d"]) == 1
+    assert "does not match" in capsys.readouterr().err
+
+
+def test_an_empty_split_is_a_clear_error(pretrain_run: Path, dataset: Path, capsys: pytest.CaptureFixture):
+    capsys.readouterr()
+    assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--split", "test"]) == 1
+    assert "'test' split has no pairs" in capsys.readouterr().err
