@@ -68,6 +68,13 @@ class BuildSummary:
         return data
 
 
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan
+    missing: list[str]
+    source_problems: list[dict[str, str]]
+
+
 def make_plan(
     recipe: Recipe,
     *,
@@ -77,8 +84,8 @@ def make_plan(
     limit: int | None = None,
     allow_missing: bool = False,
     pairs_per_task: int | None = None,
-) -> tuple[Plan, list[str]]:
-    """The deterministic plan for a recipe and its sources, and the names of missing datasets."""
+) -> PlanResult:
+    """The deterministic plan for a recipe and its sources, missing datasets and source problems."""
     resolved = resolve(recipe, sources_root=sources_root, overrides=overrides or {}, allow_missing=allow_missing)
     unsplit = [item.group_id for items in resolved.clean_by_block for item in items if item.split is None]
     split_of = assign_splits(unsplit, recipe.split_fractions)
@@ -93,7 +100,9 @@ def make_plan(
     units = limit_units(units, limit)
     check_unique(units)
     tasks = pack_tasks(units, pairs_per_task)
-    return Plan(tuple(tasks), fingerprint(units)), [name for name, _ in resolved.missing]
+    return PlanResult(
+        Plan(tuple(tasks), fingerprint(units)), [name for name, _ in resolved.missing], resolved.problems
+    )
 
 
 def _check_run_identity(out: Path, run_record: dict[str, Any]) -> None:
@@ -154,7 +163,7 @@ def build_dataset(
     if num_tasks is not None and not 0 <= task_index < num_tasks:
         raise UsageError(f"--task-index must be in 0..{num_tasks - 1}, got {task_index}")
 
-    plan, missing = make_plan(
+    planned = make_plan(
         recipe,
         folders=folders,
         overrides=overrides,
@@ -163,6 +172,7 @@ def build_dataset(
         allow_missing=allow_missing,
         pairs_per_task=pairs_per_task,
     )
+    plan = planned.plan
     if plan.n_samples == 0:
         raise UsageError("the recipe and sources give no samples to build (check --types, --source, --limit)")
     recipe_hash = recipe.content_hash()
@@ -213,8 +223,9 @@ def build_dataset(
         tasks_skipped=len(mine) - len(pending),
         complete=complete,
         seconds=round(time.perf_counter() - started, 3),
-        missing_datasets=missing,
+        missing_datasets=planned.missing,
     )
+    summary.rejected.extend(planned.source_problems)
     _collect_markers(out, plan, summary)
     if complete:
         rejected_lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in summary.rejected)

@@ -125,6 +125,12 @@ def assign_splits(groups: Sequence[str], fractions: dict[str, float]) -> dict[st
 def _choose_levels(block: SyntheticBlock, n_levels: int, seed: int, group_id: str, abbrev: str) -> list[int]:
     if block.levels == "all":
         return list(range(n_levels))
+    if block.levels == "named":
+        names = [level.name for level in get_degradation(abbrev).levels]
+        unknown = [name for name in block.level_names if name not in names]
+        if unknown:
+            raise UsageError(f"recipe names levels {unknown} that type {abbrev} does not have; its levels: {names}")
+        return [names.index(name) for name in block.level_names]
     rng = make_rng(seed, "levels", group_id, abbrev)
     k = max(1, block.variants_per_type)
     if block.levels == "random":

@@ -17,7 +17,7 @@ from uir_data.errors import UsageError
 from uir_data.taxonomy import ABBREVS, get_type
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "manifests" / "recipes"
-LEVEL_MODES = ("spread", "all", "random")
+LEVEL_MODES = ("spread", "all", "random", "named")
 
 
 class RecipeError(UsageError):
@@ -30,7 +30,9 @@ class SyntheticBlock:
 
     sources: tuple[str, ...] = ("bundled-demo",)
     types: tuple[str, ...] = ABBREVS
-    levels: str = "spread"  # spread: evenly over the grid; all: every level; random: drawn per sample
+    levels: str = "spread"  # spread: evenly over the grid; all: every level; random: drawn per sample;
+    # named: exactly the levels in level_names, each once per image (e.g. 5D's GN sigma 15/25/50)
+    level_names: tuple[str, ...] = ()
     variants_per_type: int = 1  # pairs per (clean image, type) for spread/random
     target_count: int = 0  # informational: the pair count the paper reports for this block
 
@@ -118,7 +120,13 @@ def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
     synthetic = []
     for index, block in enumerate(data.get("synthetic", [])):
         where = f"{origin}: [[synthetic]] block {index}"
-        levels = str(block.get("levels", "spread"))
+        level_names: tuple[str, ...] = ()
+        levels = block.get("levels", "spread")
+        if isinstance(levels, list):
+            level_names, levels = tuple(str(name) for name in levels), "named"
+            if not level_names:
+                raise RecipeError(f"{where}: levels is an empty list")
+        levels = str(levels)
         if levels not in LEVEL_MODES:
             raise RecipeError(f"{where}: levels must be one of {LEVEL_MODES}, got {levels!r}")
         sources = block.get("sources", ["bundled-demo"])
@@ -127,6 +135,7 @@ def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
                 sources=tuple(sources) if not isinstance(sources, str) else (sources,),
                 types=_types_field(block.get("types"), where),
                 levels=levels,
+                level_names=level_names,
                 variants_per_type=int(block.get("variants_per_type", 1)),
                 target_count=int(block.get("target_count", 0)),
             )
@@ -168,7 +177,7 @@ def bundled_recipe_names() -> list[str]:
 def load_recipe(name_or_path: str) -> Recipe:
     """A bundled recipe by name (demo, sweep, 5d, ...) or a TOML file by path."""
     path = Path(name_or_path)
-    if not path.suffix and not path.exists():
+    if not path.exists() and path.suffix != ".toml":  # a bundled name ("uir-2.5m" has a dot, not a suffix)
         path = RECIPES_DIR / f"{name_or_path}.toml"
         if not path.is_file():
             raise RecipeError(

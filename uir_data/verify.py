@@ -13,6 +13,7 @@ encode, and a full decode would cost ~20x the hash (research/perf_baseline.md Ta
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -226,7 +227,10 @@ def verify_manifest(
     except ImportError:  # Hub support not installed in this build
         verify_export = None
     if verify_export is not None and path.is_dir() and verify_export.is_export_folder(path):
-        report.problems.extend(verify_export.verify_export(path, quick=quick))
+        report.problems.extend(verify_export.verify_export(path, quick=quick, progress=on_progress))
+        # a missing or broken record is already one of the problems
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            report.rows = int(json.loads((path / "uir-export.json").read_text()).get("rows", 0))
         report.seconds = time.perf_counter() - started
         return report
     try:

@@ -19,6 +19,7 @@ class ResolvedSources:
     clean_by_block: list[list[CleanItem]] = field(default_factory=list)
     pairs: list[PairItem] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (dataset, expected layout)
+    problems: list[dict[str, str]] = field(default_factory=list)  # unpaired/mismatched files the adapters met
 
 
 def split_source_flags(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Path]]:
@@ -45,6 +46,14 @@ def _catalog():
     return catalog
 
 
+def _problem_records(dataset: str, problems) -> list[dict[str, str]]:
+    """Adapter problems in the shape of rejected.jsonl lines (never silently dropped)."""
+    return [
+        {"source_dataset": dataset, "file": p.file, "reason": f"{p.check}: {p.message}", "stage": "source"}
+        for p in problems
+    ]
+
+
 def resolve(
     recipe: Recipe, *, sources_root: Path | None, overrides: dict[str, Path], allow_missing: bool
 ) -> ResolvedSources:
@@ -64,7 +73,9 @@ def resolve(
                 if root is None:
                     resolved.missing.append((adapter.name, adapter.expected_layout))
                     continue
-                items.extend(adapter.clean_items(root))
+                scan = catalog.scan_source(adapter, root)
+                items.extend(scan.clean)
+                resolved.problems.extend(_problem_records(adapter.name, scan.problems))
         resolved.clean_by_block.append(items)
     for block in recipe.paired:
         catalog = _catalog()
@@ -73,7 +84,9 @@ def resolve(
         if root is None:
             resolved.missing.append((adapter.name, adapter.expected_layout))
             continue
-        for pair in adapter.pairs(root):
+        scan = catalog.scan_source(adapter, root)
+        resolved.problems.extend(_problem_records(adapter.name, scan.problems))
+        for pair in scan.pairs:
             if block.types and pair.degradation not in block.types:
                 continue
             if block.splits and pair.split not in block.splits:
