@@ -32,6 +32,9 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench.run_all
 
+gallery: setup
+	$(BIN)/uir gallery docs/gallery.png --thumb 80
+
 docs: setup
 	$(BIN)/uir degradations --levels --markdown > docs/degradations.md
 

