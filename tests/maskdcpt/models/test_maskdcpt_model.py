@@ -92,3 +92,14 @@ def test_bad_configuration_and_inputs_are_refused():
         model(torch.rand(1, 3, SIZE, SIZE))
     with pytest.raises(InputShapeError, match="not a multiple of the mask patch 8"):
         model(torch.rand(1, 3, 36, 36), generator=torch.Generator())
+
+
+@pytest.mark.parametrize("backbone", ["nafnet", "restormer"])
+def test_masked_step_traces_as_one_graph_for_torch_compile(backbone):
+    # Why the LayerNorm is dense: nonzero()-based gather/scatter has data-dependent shapes and breaks
+    # the graph at every norm; the dense form keeps the whole masked forward one static graph.
+    model = small_model(backbone)
+    images = torch.rand(2, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(0))
+    mask = model.draw_mask(images, torch.Generator().manual_seed(1))
+    explanation = torch._dynamo.explain(model)(images, mask=mask)
+    assert explanation.graph_count == 1 and explanation.graph_break_count == 0
