@@ -96,6 +96,14 @@ class MaskDCPT(nn.Module):
             raise InputShapeError("MaskDCPT.forward needs exactly one of generator= (draw a mask) or mask=")
         if mask is None:
             mask = self.draw_mask(images, generator)
+        elif tuple(mask.shape[-2:]) != (
+            images.shape[-2] // self.mask_patch,
+            images.shape[-1] // self.mask_patch,
+        ):
+            raise InputShapeError(
+                f"mask grid {tuple(mask.shape[-2:])} does not match {images.shape[-2]}x{images.shape[-1]} "
+                f"images at mask_patch {self.mask_patch}"
+            )
         restored, features = self.backbone.forward_masked(images, mask)
         if self.residual_input:
             restored = restored + images * expand_mask(mask, *images.shape[-2:]).to(images.dtype)

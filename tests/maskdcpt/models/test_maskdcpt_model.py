@@ -90,6 +90,8 @@ def test_bad_configuration_and_inputs_are_refused():
     model = small_model()
     with pytest.raises(InputShapeError, match="exactly one of"):
         model(torch.rand(1, 3, SIZE, SIZE))
+    with pytest.raises(InputShapeError, match="does not match 32x32 images at mask_patch 8"):
+        model(torch.rand(1, 3, SIZE, SIZE), mask=torch.ones(1, 1, 2, 2, dtype=torch.bool))
     with pytest.raises(InputShapeError, match="not a multiple of the mask patch 8"):
         model(torch.rand(1, 3, 36, 36), generator=torch.Generator())
 

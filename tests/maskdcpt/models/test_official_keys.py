@@ -65,6 +65,19 @@ def test_load_picks_params_ema_then_params_and_strips_wrapper_prefixes():
     assert torch.all(net.intro.weight == 1.0)
 
 
+def test_safetensors_weights_load(tmp_path):
+    from safetensors.torch import save_file
+
+    net = create_backbone(
+        "restormer", dim=8, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 2, 2]
+    )
+    state = {name: torch.full_like(value, 0.5) for name, value in net.state_dict().items()}
+    path = tmp_path / "ema.safetensors"
+    save_file(state, str(path))
+    load_official_weights(net, path)
+    assert all(torch.all(value == 0.5) for value in net.state_dict().values())
+
+
 def test_mismatched_checkpoint_names_the_file_and_the_problem(tmp_path):
     net = create_backbone("nafnet", width=8, enc_blk_nums=[1], dec_blk_nums=[1])
     state = dict(net.state_dict())
