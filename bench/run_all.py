@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("build_verify", "degradations", "export", "masked_layernorm", "train_cpu")
+BENCHMARKS = ("build_verify", "degradations", "export", "masked_layernorm", "train_cpu")  # gpu_train needs CUDA: run it by hand
 
 
 def main() -> int:
