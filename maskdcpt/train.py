@@ -12,6 +12,7 @@ batch; rank 0 alone evaluates, logs and writes checkpoints.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import time
 from pathlib import Path
@@ -35,7 +36,8 @@ from uir_data.atomic import write_text_atomic
 CONFIG_FILE = "config.toml"
 TAG_MASK = 0x4D41
 # Keys that may change when a run is resumed: they do not alter what the finished run computes.
-RESUMABLE_KEYS = ("run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
+# (A moved dataset may be resumed: the checkpoint's row digest refuses one whose rows changed.)
+RESUMABLE_KEYS = ("data.manifests", "run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
                   "run.device", "run.compile", "data.workers", "data.val_max_images", "data.val_crop",
                   "finetune.init")
 
@@ -136,8 +138,8 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
            console: Console | None) -> dict[str, Any]:
     seed, total, stage = config.run.seed, config.run.steps, config.stage
     device = ctx.device
+    check_resumable(run_dir, config)  # on every rank, so that all of them stop on a refusal
     if ctx.is_main:
-        check_resumable(run_dir, config)
         run_dir.mkdir(parents=True, exist_ok=True)
         ckpt.remove_stale(run_dir)
         write_text_atomic(run_dir / CONFIG_FILE, to_toml(config))
@@ -193,6 +195,10 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             raise ckpt.CheckpointError(
                 f"{latest}: stage {meta['stage']} with classes {meta['classes']['names']}, but this run is {stage} "
                 f"with classes {list(classes.names)}; the dataset or stage changed, use a new --out")
+        if meta.get("train_rows") not in (None, rows_digest(train_index)):
+            # the data position (step -> rows) is only meaningful over the same rows
+            raise ckpt.CheckpointError(f"{latest}: the training rows changed since this checkpoint was written "
+                                       f"({meta['train_rows']['count']} -> {len(train_index)} pairs); use a new --out")
         model.load_state_dict(ckpt.load_weights(latest, "model")[0])
         ema.module.load_state_dict(ckpt.load_weights(latest, "ema")[0])
         state = ckpt.load_train_state(latest)
@@ -288,7 +294,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             dist_util.barrier(ctx)
         if done % config.run.ckpt_every == 0 or done == end:
             if ctx.is_main:
-                save(run_dir, done, config, model, ema, optimizer, scheduler, classes, ctx)
+                save(run_dir, done, config, model, ema, optimizer, scheduler, classes, ctx, rows_digest(train_index))
             dist_util.barrier(ctx)
     progress.close()
     in_sync = dist_util.replicas_in_sync(model, ctx)
@@ -306,14 +312,21 @@ def _last_train_record(metrics: MetricsLog) -> dict[str, Any] | None:
     return records[-1] if records else None
 
 
+def rows_digest(index: PairIndex) -> dict[str, Any]:
+    """Count and digest of the training rows (sample ids in index order), stored to guard resumes."""
+    digest = hashlib.sha256("\n".join(index.sample_ids).encode()).hexdigest()[:16]
+    return {"count": len(index), "sha256_16": digest}
+
+
 def save(run_dir: Path, step: int, config: TrainConfig, model: torch.nn.Module, ema: EMA,
-         optimizer: torch.optim.Optimizer, scheduler: Any, classes: ClassMap, ctx: dist_util.DistContext) -> Path:
+         optimizer: torch.optim.Optimizer, scheduler: Any, classes: ClassMap, ctx: dist_util.DistContext,
+         train_rows: dict[str, Any]) -> Path:
     """Write checkpoint `step` from the unwrapped model (rank 0)."""
     meta = {
         "stage": config.stage, "model": {"name": config.model.name, "kwargs": config.model.kwargs},
         "classes": {"labels": list(classes.labels), "names": list(classes.names)},
         "mask_ratio": config.pretrain.mask_ratio, "mask_patch": config.pretrain.mask_patch, "seed": config.run.seed,
-        "world_size": ctx.world_size, "config": config.to_dict(),
+        "world_size": ctx.world_size, "train_rows": train_rows, "config": config.to_dict(),
     }
     state = {
         "step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "ema": ema.state_dict(),

@@ -126,3 +126,13 @@ def test_evaluation_of_an_identity_network_scores_the_input(dataset: Path):
             lq, gt = (torch.from_numpy(a).permute(2, 0, 1)[None].double() / 255 for a in index.read_pair(row))
             direct.append(psnr(lq, gt).item())
         assert entry["psnr_input"] == pytest.approx(np.mean(direct), abs=1e-6)  # float32 vs float64 decode
+
+
+def test_resuming_over_changed_training_rows_is_refused(pretrained: Path, dataset: Path, tmp_path: Path):
+    smaller = write_toy_dataset(tmp_path / "ds", scenes=9, val_scenes=2)  # same classes, fewer rows
+    copy = tmp_path / "run"
+    shutil.copytree(pretrained, copy)
+    config = tiny(dataset, "run.steps=40", "run.eval_every=40", "run.ckpt_every=20")
+    config.data.manifests = [str(smaller)]
+    with pytest.raises(ckpt.CheckpointError, match=r"training rows changed .*\(40 -> 35 pairs\)"):
+        train(config, copy, stop_at=41)
