@@ -24,7 +24,7 @@ demo: setup
 	$(BIN)/uir verify-manifest demo-dataset
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
