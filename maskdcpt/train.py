@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import time
 from pathlib import Path
@@ -381,4 +382,21 @@ def resolve_run_config(
         assignments.append(f"run.steps={max_steps}")
     if device is not None:
         assignments.append(f'run.device="{device}"')
-    return apply_overrides(config, assignments)
+    config = apply_overrides(config, assignments)
+    if not config.data.repeat_factors:
+        config.data.repeat_factors = recipe_repeat_factors(config.data.manifests)
+    return config
+
+
+def recipe_repeat_factors(roots: list[str]) -> dict[str, int]:
+    """Per-class repeat factors a dataset's recipe records ([training] in manifests/recipes, e.g. 5D's
+    H x1, RS x300, GN x15, MB x5, LL x60), used when the training config names none; first root wins per class."""
+    factors: dict[str, int] = {}
+    for root in roots:
+        try:
+            recipe = json.loads((Path(root) / "recipe.json").read_text())
+        except (OSError, ValueError):
+            continue  # a Hub export or a hand-made manifest: no recipe, repeat factors stay 1
+        for abbrev, factor in (recipe.get("repeat_factors") or {}).items():
+            factors.setdefault(abbrev, int(factor))
+    return factors
