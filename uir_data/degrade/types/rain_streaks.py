@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level, spatial_scale
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
-from uir_data.degrade.kernels.haze import apply_scattering, low_frequency_field, transmission_map
-from uir_data.degrade.kernels.rain import composite, drop_radiance, rain_layer
+from uir_data.degrade.kernels.precipitation import far_to_near, radiance_and_veil, sample_veil
+from uir_data.degrade.kernels.rain import composite, rain_layer
 from uir_data.seeding import draw_seed
 
 # research/degradations.md §1.10: L1 drizzle (seed density 0.002, streaks 10-20 px @512, opacity 0.3,
@@ -82,14 +81,7 @@ class RainStreaks(Degradation):
                 "blur_px": float(recipe["blur"] * scale),
                 "seed": draw_seed(rng),
             })
-        veil = None
-        if chosen["veil_transmission"] < 1.0:
-            veil = {
-                "transmission": chosen["veil_transmission"],
-                "heterogeneity": float(rng.uniform(0.2, 0.4)),
-                "patch_px": float(rng.uniform(128.0, 256.0) * scale),
-                "seed": draw_seed(rng),
-            }
+        veil = sample_veil(rng, chosen["veil_transmission"], scale)
         return {
             # Shared by every layer: wind drives all drops alike (§1.10: θ ~ U(−20°, 20°) from vertical).
             "angle_deg": float(rng.uniform(-20.0, 20.0)),
@@ -106,20 +98,8 @@ class RainStreaks(Degradation):
 def render_rain_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
     """Apply RS params to a linear-light image (shared with RSD, BR and LHRS, which compose rain)."""
     height, width = linear.shape[:2]
-    radiance_params = params["radiance"]
-    radiance = drop_radiance(linear, radiance_params["cell_px"], radiance_params["lift"],
-                             radiance_params["gain"])
-    veil = params.get("veil")
-    if veil:
-        # Distant rain accumulates into a veil (§1.10 realism) lit like the drops themselves.
-        field = low_frequency_field(height, width, max(veil["patch_px"], 2.0), veil["seed"])
-        transmission = transmission_map(np.ones((height, width), np.float32),
-                                        -math.log(veil["transmission"]), field, veil["heterogeneity"])
-        # The radiance field is smooth: a sparse subsample gives its mean.
-        linear = apply_scattering(linear, transmission, radiance[::8, ::8].mean(axis=(0, 1)))
-    # Far layers first, near layers last: nearer drops occlude what lies behind them.
-    order = {"far": 0, "mid": 1, "near": 2}
-    for layer in sorted(params["layers"], key=lambda item: order.get(item["name"], 1)):
+    linear, radiance = radiance_and_veil(linear, params)
+    for layer in far_to_near(params["layers"]):
         coverage = rain_layer(height, width, layer["density"], layer["length_px"], params["angle_deg"],
                               layer["width_px"], layer["seed"], layer["blur_px"])
         linear = composite(linear, coverage * np.float32(layer["opacity"]), radiance)

@@ -3,15 +3,14 @@ veil at heavy levels (research/degradations.md §1.13)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level, spatial_scale
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
-from uir_data.degrade.kernels.haze import apply_scattering, low_frequency_field, transmission_map
-from uir_data.degrade.kernels.rain import composite, drop_radiance
+from uir_data.degrade.kernels.precipitation import far_to_near, radiance_and_veil, sample_veil
+from uir_data.degrade.kernels.rain import composite
 from uir_data.degrade.kernels.snow import snow_layer
 from uir_data.seeding import draw_seed
 
@@ -79,14 +78,7 @@ class Snow(Degradation):
                 "opacity": recipe["opacity"],
                 "seed": draw_seed(rng),
             })
-        veil = None
-        if chosen["veil_transmission"] < 1.0:
-            veil = {
-                "transmission": chosen["veil_transmission"],
-                "heterogeneity": float(rng.uniform(0.2, 0.4)),
-                "patch_px": float(rng.uniform(128.0, 256.0) * scale),
-                "seed": draw_seed(rng),
-            }
+        veil = sample_veil(rng, chosen["veil_transmission"], scale)
         return {
             "layers": layers,
             "veil": veil,
@@ -101,19 +93,8 @@ class Snow(Degradation):
 def render_snow_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
     """Apply S params to a linear-light image (shared with LHRS)."""
     height, width = linear.shape[:2]
-    radiance_params = params["radiance"]
-    radiance = drop_radiance(linear, radiance_params["cell_px"], radiance_params["lift"],
-                             radiance_params["gain"])
-    veil = params.get("veil")
-    if veil:
-        # Falling snow beyond the resolved flakes scatters like fog (CSD's veiling effect, §1.13).
-        field = low_frequency_field(height, width, max(veil["patch_px"], 2.0), veil["seed"])
-        transmission = transmission_map(np.ones((height, width), np.float32),
-                                        -math.log(veil["transmission"]), field, veil["heterogeneity"])
-        # The radiance field is smooth: a sparse subsample gives its mean.
-        linear = apply_scattering(linear, transmission, radiance[::8, ::8].mean(axis=(0, 1)))
-    order = {"far": 0, "mid": 1, "near": 2}
-    for layer in sorted(params["layers"], key=lambda item: order.get(item["name"], 1)):
+    linear, radiance = radiance_and_veil(linear, params)
+    for layer in far_to_near(params["layers"]):
         coverage = snow_layer(height, width, layer["density"], layer["radius_px"], layer["motion_px"],
                               layer["angle_deg"], layer["blur_px"], layer["seed"])
         linear = composite(linear, coverage * np.float32(layer["opacity"]), radiance)
