@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
+import hub_standin
 import pytest
+from tiny_dataset import make_tiny_dataset
 
 from cli.main import main
 
-HUB_TESTS = Path(__file__).resolve().parent.parent / "uir_data" / "hub"
 TOKEN = "hf_cli_secret_token_456"
 
-
-def _helper(name: str):
-    """A helper module of the hub tests (the test folders are not packages)."""
-    key = f"hub_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, HUB_TESTS / f"{name}.py")
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
-    return _helper("tiny_dataset").make_tiny_dataset(tmp_path_factory.mktemp("cli") / "tiny")
+    return make_tiny_dataset(tmp_path_factory.mktemp("cli") / "tiny")
 
 
 @pytest.fixture
@@ -37,7 +27,7 @@ def hub(monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    with _helper("hub_standin").StandInServer() as state:
+    with hub_standin.StandInServer() as state:
         monkeypatch.setattr(constants, "ENDPOINT", state.url)
         yield state
         assert state.errors == []
@@ -83,7 +73,7 @@ def test_upload_publishes_and_a_rerun_sends_nothing(dataset, hub, tmp_path, caps
 
 
 def test_permission_error_is_one_sentence_with_exit_code_1(dataset, hub, tmp_path, capsys):
-    stand_in = _helper("hub_standin")
+    stand_in = hub_standin
     hub.failures += [stand_in.Failure("POST", "/api/", 403, times=-1), stand_in.Failure("GET", "/api/", 403, times=-1)]
     code = main(["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(tmp_path / "export"),
                  "--endpoint", hub.url, "--token", TOKEN])

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
+import miniature_trees as trees
 import pyarrow.parquet as pq
 import pytest
 
 from uir_data.manifest import read_manifest
 from uir_data.recipe import RECIPES_DIR, load_recipe
-
-TREES = Path(__file__).resolve().parents[1] / "uir_data" / "sources" / "miniature_trees.py"
-_spec = importlib.util.spec_from_file_location("miniature_trees_recipes", TREES)
-trees = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(trees)
 
 
 @pytest.fixture(scope="module")

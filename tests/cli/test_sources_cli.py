@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
+
+import miniature_trees as trees
 
 from uir_data.sources.catalog import all_adapters
-
-TREES = Path(__file__).resolve().parents[1] / "uir_data" / "sources" / "miniature_trees.py"
-_spec = importlib.util.spec_from_file_location("miniature_trees_sources_cli", TREES)
-trees = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(trees)
 
 
 def test_lists_every_adapter_with_layout_types_origin_and_license(run_cli, capsys):

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
 import cv2
+import miniature_trees as trees
 import numpy as np
 import pytest
 
 from uir_data.leakage import candidate_pairs, find_leaks, perceptual_hashes
 from uir_data.manifest import rows_to_table
-
-TREES = Path(__file__).resolve().parent / "sources" / "miniature_trees.py"
-_spec = importlib.util.spec_from_file_location("miniature_trees_leakage", TREES)
-trees = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(trees)
 
 SIDE = 96
 

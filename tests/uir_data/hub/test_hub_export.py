@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
+from tiny_dataset import make_tiny_dataset
 
 from uir_data.hub.export import ExportError, export_dataset, parse_size, plan_shards
 from uir_data.hub.layout import EXPORT_MANIFEST, SHARD_PATTERN, features_dict, features_yaml
 from uir_data.hub.verify_export import read_front_matter, verify_export
 from uir_data.manifest import read_manifest
-
-
-def _helper(name: str):
-    """A helper module beside this file (the test folders are not packages)."""
-    key = f"hub_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
-make_tiny_dataset = _helper("tiny_dataset").make_tiny_dataset
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
+import hub_standin
 import pytest
+from tiny_dataset import make_tiny_dataset
 
 from uir_data.hub.export import export_dataset
 from uir_data.hub.upload import (
@@ -24,23 +24,14 @@ from uir_data.hub.upload import (
 TOKEN = "hf_standin_secret_token_123"
 
 
-def _helper(name: str):
-    """A helper module beside this file (the test folders are not packages)."""
-    key = f"hub_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
-
-standin = _helper("hub_standin")
+standin = hub_standin
 
 
 @pytest.fixture(scope="module")
 def export_dir(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("upload")
-    root = _helper("tiny_dataset").make_tiny_dataset(base / "tiny")
+    root = make_tiny_dataset(base / "tiny")
     export_dataset(root, base / "out", shard_size="12KB")  # 9 shards + README + record
     return base / "out"
 
@@ -192,7 +183,7 @@ def test_dry_run_plan_makes_no_request_and_lists_every_file(export_dir, hub):
 
 
 def test_changed_export_is_refused_before_upload(tmp_path, hub):
-    root = _helper("tiny_dataset").make_tiny_dataset(tmp_path / "tiny")
+    root = make_tiny_dataset(tmp_path / "tiny")
     out = tmp_path / "out"
     export_dataset(root, out)
     (out / "data" / "val-J-00000-of-00001.parquet").write_bytes(b"truncated")

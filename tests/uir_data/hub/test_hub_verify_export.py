@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tiny_dataset import make_tiny_dataset
 
 from uir_data.hub.export import export_dataset
 from uir_data.hub.verify_export import is_export_folder, verify_export
 
 
-def _helper(name: str):
-    """A helper module beside this file (the test folders are not packages)."""
-    key = f"hub_tests_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 @pytest.fixture
 def export_dir(tmp_path) -> Path:
-    root = _helper("tiny_dataset").make_tiny_dataset(tmp_path / "tiny")
+    root = make_tiny_dataset(tmp_path / "tiny")
     export_dataset(root, tmp_path / "out", shard_size="12KB")
     return tmp_path / "out"
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 
+import miniature_trees as trees
 import pytest
 
 from uir_data.manifest import ORIGINS, SPLITS
 from uir_data.sources.base import CleanItem, PairItem
 from uir_data.sources.catalog import SubsetView, all_adapters, get_adapter, locate, scan_source
 from uir_data.taxonomy import ABBREVS
-
-_spec = importlib.util.spec_from_file_location(
-    "miniature_trees_adapters", Path(__file__).with_name("miniature_trees.py")
-)
-trees = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(trees)
 
 P, S, R = "paired-synthetic", "paired-synthetic", "paired-real"
 # name -> (pairs or clean images per split, distinct groups, {(source_dataset, type, origin)}, (an LQ, its GT))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+import miniature_trees as trees
 import pytest
 
 from uir_data.errors import UirError, UsageError
@@ -17,12 +17,6 @@ from uir_data.sources.catalog import (
     scan_source,
     unrecognised_folders,
 )
-
-_spec = importlib.util.spec_from_file_location(
-    "miniature_trees_malformed", Path(__file__).with_name("miniature_trees.py")
-)
-trees = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(trees)
 
 
 def _checks(adapter_name: str, root: Path, inspect: bool = False) -> list[tuple[str, str]]:
