@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import pyarrow as pa
 
+from uir_data.manifest import path_problem
 from uir_data.problems import Problem
 
 PHASH_MAX_DISTANCE = 6  # of 64 bits; resize + JPEG re-encoding typically moves pHash by 0-4 bits
@@ -196,6 +197,8 @@ def _near_duplicate_leaks(
 
     def hash_group(indices: list[int]) -> tuple[int, int] | None:
         first = indices[0]
+        if path_problem(rows[first].gt_path):  # never read outside the dataset root; verify reports the path
+            return None
         return perceptual_hashes(root / rows[first].gt_path, min(heights[first], widths[first]))
 
     # OpenCV decodes outside the GIL, so threads scale with cores; decoding dominates the guard's time.

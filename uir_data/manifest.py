@@ -91,6 +91,21 @@ def write_table(table: pa.Table, path: Path) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
+def path_problem(path: str) -> str | None:
+    """Why a manifest path is unsafe (absolute, '..', backslashes, empty), or None when it is fine."""
+    if not path:
+        return "empty path"
+    if "\\" in path:
+        return "not a POSIX path (contains a backslash)"
+    # Plain string tests: verify calls this for every file of million-row manifests, where PurePosixPath
+    # parsing cost as much as hashing the file.
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return "absolute path (must be relative to the dataset root)"
+    if ".." in path.split("/"):
+        return "path escapes the dataset root ('..')"
+    return None
+
+
 def part_files(path: Path) -> list[Path]:
     """The Parquet files a manifest path stands for: a file, a manifest folder, or a dataset root."""
     path = Path(path)
@@ -119,7 +134,7 @@ def dataset_root_of(path: Path) -> Path:
 def read_part(path: Path) -> pa.Table:
     """Read one part file, checking its schema against v1; errors name the file."""
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # read_table adds dataset discovery: 3x slower on small parts
     except (OSError, pa.ArrowInvalid) as error:
         raise ManifestError(f"{path}: not a readable Parquet file ({error})") from None
     problems = schema_problems(table.schema)
