@@ -47,13 +47,7 @@ def _global_options(
 
 def _register_commands() -> None:
     for name, module_name in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue  # command not shipped in this build
-            raise
-        app.command(name)(module.command)
+        app.command(name)(importlib.import_module(module_name).command)
 
 
 _register_commands()

@@ -12,7 +12,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def make_plan(
         for unit in synthetic_units(items, block, recipe, split_of):
             if unit.gt_path in merged:  # the same clean image in two blocks: one GT, samples appended
                 previous = merged[unit.gt_path]
-                unit = Unit(**{**previous.__dict__, "samples": previous.samples + unit.samples})
+                unit = replace(previous, samples=previous.samples + unit.samples)
             merged[unit.gt_path] = unit
     units = list(merged.values()) + paired_units(resolved.pairs)
     units = limit_units(units, limit)
@@ -109,7 +109,7 @@ def _check_run_identity(out: Path, run_record: dict[str, Any]) -> None:
     """Refuse to resume a folder built from another recipe, seed, source set or limit."""
     run_file = out / RUN_FILE
     if not run_file.exists():
-        if out.exists() and any(p for p in out.iterdir() if p.name not in (".DS_Store",)):
+        if out.exists() and any(p.name != ".DS_Store" for p in out.iterdir()):
             raise UsageError(
                 f"{out} exists and is not a uir build folder (no {RUN_FILE}); choose an empty or new --out"
             )

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -237,7 +237,7 @@ def limit_units(units: Sequence[Unit], limit: int | None) -> list[Unit]:
         if remaining <= 0:
             break
         if len(unit.samples) > remaining:
-            unit = Unit(**{**unit.__dict__, "samples": unit.samples[:remaining]})
+            unit = replace(unit, samples=unit.samples[:remaining])
         kept.append(unit)
         remaining -= len(unit.samples)
     return kept

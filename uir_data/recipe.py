@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +78,13 @@ class Recipe:
         paired = self.paired
         if types is not None:
             blocks = tuple(
-                _replace(b, types=tuple(t for t in b.types if t in types)) for b in blocks
+                replace(b, types=tuple(t for t in b.types if t in types)) for b in blocks
             )
             blocks = tuple(b for b in blocks if b.types)
             paired = tuple(p for p in paired if not p.types or set(p.types) & set(types))
         if sources is not None:
-            blocks = tuple(_replace(b, sources=sources) for b in blocks) or (SyntheticBlock(sources=sources),)
-        return _replace(self, seed=self.seed if seed is None else seed, synthetic=blocks, paired=paired)
-
-
-def _replace(obj: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(obj, **changes)
+            blocks = tuple(replace(b, sources=sources) for b in blocks) or (SyntheticBlock(sources=sources),)
+        return replace(self, seed=self.seed if seed is None else seed, synthetic=blocks, paired=paired)
 
 
 def _types_field(raw: Any, where: str) -> tuple[str, ...]:

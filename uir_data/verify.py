@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from uir_data.errors import UsageError
+from uir_data.hub import verify_export
 from uir_data.image_io import decode_rgb, image_size
 from uir_data.manifest import (
     COLUMNS,
@@ -231,11 +232,7 @@ def verify_manifest(
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     report = VerifyReport(str(path))
-    try:
-        from uir_data.hub import verify_export
-    except ImportError:  # Hub support not installed in this build
-        verify_export = None
-    if verify_export is not None and path.is_dir() and verify_export.is_export_folder(path):
+    if path.is_dir() and verify_export.is_export_folder(path):
         report.problems.extend(verify_export.verify_export(path, quick=quick, progress=on_progress))
         # a missing or broken record is already one of the problems
         with contextlib.suppress(OSError, ValueError, TypeError):

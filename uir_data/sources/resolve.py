@@ -7,6 +7,7 @@ from pathlib import Path
 
 from uir_data.errors import UsageError
 from uir_data.recipe import Recipe
+from uir_data.sources import catalog
 from uir_data.sources.base import CleanItem, PairItem
 from uir_data.sources.bundled import BUNDLED_NAME, bundled_items
 from uir_data.sources.folder import folder_items
@@ -38,14 +39,6 @@ def split_source_flags(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[s
     return tuple(folders), overrides
 
 
-def _catalog():
-    try:
-        from uir_data.sources import catalog
-    except ModuleNotFoundError as error:  # pragma: no cover - only while the adapters are not installed
-        raise UsageError("real-dataset adapters are not available in this installation") from error
-    return catalog
-
-
 def _problem_records(dataset: str, problems) -> list[dict[str, str]]:
     """Adapter problems in the shape of rejected.jsonl lines (never silently dropped)."""
     return [
@@ -67,7 +60,6 @@ def resolve(
             elif name.startswith(FOLDER_PREFIX):
                 items.extend(folder_items(Path(name[len(FOLDER_PREFIX) :])))
             else:
-                catalog = _catalog()
                 adapter = catalog.get_adapter(name)
                 root = catalog.locate(name, sources_root, overrides)
                 if root is None:
@@ -78,7 +70,6 @@ def resolve(
                 resolved.problems.extend(_problem_records(adapter.name, scan.problems))
         resolved.clean_by_block.append(items)
     for block in recipe.paired:
-        catalog = _catalog()
         adapter = catalog.get_adapter(block.dataset)
         root = catalog.locate(block.dataset, sources_root, overrides)
         if root is None:
