@@ -22,15 +22,8 @@ def dataset(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def hub(monkeypatch):
-    import huggingface_hub.constants as constants
-
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    with hub_standin.StandInServer() as state:
-        monkeypatch.setattr(constants, "ENDPOINT", state.url)
+    with hub_standin.serving(monkeypatch) as state:
         yield state
-        assert state.errors == []
 
 
 def test_dry_run_exports_and_prints_the_plan_without_any_request(dataset, hub, tmp_path, capsys):

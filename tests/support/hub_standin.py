@@ -8,10 +8,12 @@ Xet needs a CAS server, so tests disable Xet (constants.HF_HUB_DISABLE_XET) to f
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -211,3 +213,18 @@ class StandInServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def serving(monkeypatch) -> Iterator[StandIn]:
+    """The stand-in, with huggingface_hub pointed at it: plain LFS (no Xet CAS), online, no stray endpoint."""
+    import huggingface_hub.constants as constants
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with StandInServer() as state:
+        # Best-effort telemetry (agent-harness registry) reads constants.ENDPOINT: keep it on loopback too.
+        monkeypatch.setattr(constants, "ENDPOINT", state.url)
+        yield state
+        assert state.errors == []

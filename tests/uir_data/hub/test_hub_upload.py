@@ -38,17 +38,8 @@ def export_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def hub(monkeypatch):
-    """The stand-in, with huggingface_hub pointed at it: plain LFS (no Xet CAS), online, no stray endpoint."""
-    import huggingface_hub.constants as constants
-
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    with standin.StandInServer() as state:
-        # Best-effort telemetry (agent-harness registry) reads constants.ENDPOINT: keep it on loopback too.
-        monkeypatch.setattr(constants, "ENDPOINT", state.url)
+    with standin.serving(monkeypatch) as state:
         yield state
-        assert state.errors == []
 
 
 def _auth(headers: dict[str, str]) -> str | None:
