@@ -3,11 +3,16 @@
 Follows the albumentations split between pure kernels (numpy in, numpy out, explicit parameters) and thin
 classes that *sample* parameters from an injected generator and *apply* the kernel. Everything random in
 `apply` must come from the params (e.g. a stored `seed`), so a manifest row replays its pair exactly.
+
+Every sampled params dict carries the type's `algorithm_version`; `apply` refuses params made by another
+version, because the same params would no longer give the same pair.
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -15,14 +20,18 @@ import numpy as np
 
 from uir_data.degrade.color import to_float, to_uint8
 
-# Spatial parameters (blur length, drop radius, streak length, ...) are defined at this short side
-# and scaled linearly to the real image (research/degradations.md pitfall P11).
-REFERENCE_SHORT_SIDE = 512
+# The params key that records which algorithm of a type made a pair. Params written before versions
+# existed lack it and were made by version 1.
+ALGORITHM_VERSION_KEY = "algorithm_version"
+
+
+class AlgorithmVersionError(ValueError):
+    """Params were sampled by another algorithm version of the type than the one this engine runs."""
 
 
 @dataclass(frozen=True)
 class Level:
-    """One documented point (or narrow range) of a type's level grid, at the 512 px reference."""
+    """One documented point (or narrow range) of a type's level grid, in pixels of the image as degraded."""
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -30,8 +39,16 @@ class Level:
 
 
 def spatial_scale(height: int, width: int) -> float:
-    """Factor that maps a px@512 parameter to this image."""
-    return min(height, width) / REFERENCE_SHORT_SIDE
+    """Always 1.0: levels are in pixels of the image as degraded (large sources are tiled by the build)."""
+    return 1.0
+
+
+def _records_version(sample: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    @functools.wraps(sample)
+    def sample_with_version(self: Degradation, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**sample(self, *args, **kwargs), ALGORITHM_VERSION_KEY: self.algorithm_version}
+
+    return sample_with_version
 
 
 class Degradation(ABC):
@@ -39,12 +56,23 @@ class Degradation(ABC):
 
     abbrev: ClassVar[str]
     levels: ClassVar[tuple[Level, ...]]
+    # Bumped whenever the pair a type makes from the same GT and generator changes, so a replay of a
+    # manifest row knows whether this engine can remake it.
+    algorithm_version: ClassVar[int] = 1
     # Runs of level indices along which severity must not decrease (mean PSNR must not rise). Grids that
     # mix families (e.g. GB: isotropic, anisotropic, sinc ...) list one run per family; None = all levels.
     monotone_runs: ClassVar[tuple[tuple[int, ...], ...] | None] = None
     # Documented exceptions to monotonicity: (level_a, level_b) pairs allowed to break it, with a reason
     # (e.g. JPEG q >= 90 where the 4:2:0 chroma floor dominates).
     monotone_exceptions: ClassVar[dict[tuple[int, int], str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each type writes `sample` itself; wrapping it here records the version without every type
+        # having to remember to.
+        own_sample = cls.__dict__.get("sample")
+        if own_sample is not None and not getattr(own_sample, "__isabstractmethod__", False):
+            cls.sample = _records_version(own_sample)  # type: ignore[method-assign]
 
     @abstractmethod
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
@@ -58,10 +86,21 @@ class Degradation(ABC):
         """uint8 RGB in -> uint8 RGB out of the same size, rounded once."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"{self.abbrev}: expected an (H, W, 3) RGB image, got shape {image.shape}")
+        self.check_version(params)
         result = self.apply_float(to_float(image), params)
         if result.shape != image.shape:
             raise AssertionError(f"{self.abbrev} changed the image shape {image.shape} -> {result.shape}")
         return to_uint8(result)
+
+    def check_version(self, params: dict[str, Any]) -> None:
+        """Refuse params sampled by another algorithm version of this type."""
+        recorded = params.get(ALGORITHM_VERSION_KEY, 1)
+        if recorded != self.algorithm_version:
+            raise AlgorithmVersionError(
+                f"{self.abbrev} params were made by algorithm version {recorded} but this engine runs version "
+                f"{self.algorithm_version}; rebuild the pair with this engine (uir build-dataset) or replay it "
+                "with the uir release that made it"
+            )
 
     def severity_runs(self) -> tuple[tuple[int, ...], ...]:
         return self.monotone_runs if self.monotone_runs is not None else (tuple(range(len(self.levels))),)
