@@ -24,6 +24,7 @@ SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "fp32", "bf16")
 DEVICES = ("auto", "cpu", "cuda")
 INIT_WEIGHTS = ("ema", "model")
+HEAD_INITS = ("zero", "default")
 
 
 class ConfigError(UsageError):
@@ -86,6 +87,11 @@ class FinetuneConfig:
     init_weights: str = "ema"  # which weights of one of our checkpoints initialise the backbone
     init_key: str = "params_ema"  # key inside an official BasicSR .pth
     reset_head: bool = True  # re-initialise the output head after MaskDCPT (it was trained without +input)
+    # Ours (not the paper's): an output head that is not loaded (from scratch, or reset after MaskDCPT) starts
+    # at zero, so the plain forward head(x) + x is the identity at step 0 and a fine-tune scores the input's
+    # PSNR before it learns anything; both arms of a pre-train-vs-scratch comparison start alike.
+    # "default": PyTorch's init, as the official training code does.
+    head_init: str = "zero"
 
 
 @dataclass
@@ -197,6 +203,8 @@ def validate(config: TrainConfig, origin: str) -> TrainConfig:
         fail("run.device", f"must be one of {DEVICES}, got {config.run.device!r}")
     if config.finetune.init_weights not in INIT_WEIGHTS:
         fail("finetune.init_weights", f"must be one of {INIT_WEIGHTS}, got {config.finetune.init_weights!r}")
+    if config.finetune.head_init not in HEAD_INITS:
+        fail("finetune.head_init", f"must be one of {HEAD_INITS}, got {config.finetune.head_init!r}")
     positive = {
         "data.crop_size": config.data.crop_size,
         "data.batch_size": config.data.batch_size,

@@ -1,7 +1,7 @@
 """Evaluate a checkpoint per degradation type: PSNR/SSIM (and classification accuracy after pre-training).
 
-Protocol (research/paper.md §4): RGB in [0, 1], crop_border 0, each image reflect-padded to the network's
-multiple and cropped back, outputs rounded to 8 bits before scoring. The degraded input's own scores
+Protocol (the paper's: RGB in [0, 1], crop_border 0): each image is reflect-padded to the network's multiple
+and cropped back; the float output (clamped to [0, 1]) is scored, not an 8-bit rounding of it. The input's own scores
 (`psnr_input`, `ssim_input`) are reported next to them, so a gain over identity is visible at a glance.
 A pre-training checkpoint is scored in its training mode (masked input, keyed masks, no +input residual).
 """
@@ -20,7 +20,7 @@ import torch
 from maskdcpt import checkpoint as ckpt
 from maskdcpt.config import TrainConfig
 from maskdcpt.data import ClassMap, PairIndex, UnreadablePair, center_crop, to_chw_float
-from maskdcpt.metrics import psnr, quantize, ssim
+from maskdcpt.metrics import psnr, ssim
 from maskdcpt.models import (
     MaskDCPT,
     create_backbone,
@@ -128,7 +128,7 @@ def evaluate(
         lq = torch.from_numpy(to_chw_float(lq_img))[None].to(device)
         gt = torch.from_numpy(to_chw_float(gt_img))[None].to(device)
         restored, logits = restorer(lq, key=row)
-        restored = quantize(restored.float())
+        restored = restored.float().clamp(0, 1)  # the float output, as the network gives it
         entry = sums.setdefault(index.degradations[row], {"count": 0, "psnr": 0.0, "ssim": 0.0,
                                                           "psnr_input": 0.0, "ssim_input": 0.0})
         entry["count"] += 1

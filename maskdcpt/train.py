@@ -104,16 +104,27 @@ def init_backbone(backbone: torch.nn.Module, config: TrainConfig) -> str:
         if meta["stage"] == "pretrain" and config.stage == "finetune" and config.finetune.reset_head:
             # Pre-training taught the head to output the whole image (no +input residual); the fine-tuning
             # forward adds the input, so that head would start at ~2x the image. Start it as from scratch.
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(config.run.seed)
-                for module in backbone.reconstruction_head().modules():
-                    if hasattr(module, "reset_parameters"):
-                        module.reset_parameters()
-            note = ", reconstruction head re-initialised"
+            start_head(backbone, config)
+            note = f", output head re-initialised ({config.finetune.head_init})"
         return (f"initialised from {meta['stage']} checkpoint {source} (step {meta['step']}, "
                 f"{config.finetune.init_weights} weights{note})")
     load_official_weights(backbone, source, key=config.finetune.init_key, strict=True)
     return f"initialised from official checkpoint {source} ({config.finetune.init_key})"
+
+
+def start_head(backbone: torch.nn.Module, config: TrainConfig) -> None:
+    """Initialise the output head of a fine-tune that does not load one: zeros (identity start) or default."""
+    head = backbone.reconstruction_head()
+    if config.finetune.head_init == "zero":
+        with torch.no_grad():
+            for parameter in head.parameters():
+                parameter.zero_()
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.run.seed)
+        for module in head.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
 
 
 def _autocast(config: TrainConfig, device: torch.device):
@@ -172,6 +183,8 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     latest = ckpt.latest_checkpoint(run_dir)
     if latest is None and config.finetune.init:
         progress.message(init_backbone(backbone, config))
+    elif latest is None and stage == "finetune":
+        start_head(backbone, config)  # from scratch: the same head start as after pre-training
     model.to(device)
     ema = EMA(model, config.optim.ema_decay)
     # Paper: encoder at 3e-4, decoders (classifier + reconstruction head) at 1e-4; fine-tuning: one LR.

@@ -18,7 +18,7 @@ from maskdcpt.metrics import psnr
 from maskdcpt.models import create_backbone
 from maskdcpt.runlog import MetricsLog
 from maskdcpt.toydata import write_toy_dataset
-from maskdcpt.train import train
+from maskdcpt.train import init_backbone, start_head, train
 
 torch.set_num_threads(1)
 
@@ -136,3 +136,32 @@ def test_resuming_over_changed_training_rows_is_refused(pretrained: Path, datase
     config.data.manifests = [str(smaller)]
     with pytest.raises(ckpt.CheckpointError, match=r"training rows changed .*\(40 -> 35 pairs\)"):
         train(config, copy, stop_at=41)
+
+
+@pytest.mark.parametrize("from_pretraining", [True, False])
+def test_a_finetune_starts_at_the_input(pretrained: Path, dataset: Path, from_pretraining: bool):
+    """Step 0 of a fine-tune (after pre-training, or from scratch) scores exactly the input's PSNR."""
+    init = f'finetune.init="{pretrained}"' if from_pretraining else 'finetune.init=""'
+    config = tiny(dataset, 'stage="finetune"', init)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        backbone = create_backbone("nafnet", **config.model.kwargs)
+    if from_pretraining:
+        assert "output head re-initialised (zero)" in init_backbone(backbone, config)
+        body = ckpt.backbone_state(load_file(ckpt.latest_checkpoint(pretrained) / "ema.safetensors"), "pretrain")
+        assert torch.equal(backbone.state_dict()["intro.weight"], body["intro.weight"])  # the body is kept
+    else:
+        start_head(backbone, config)
+    assert all(torch.count_nonzero(p) == 0 for p in backbone.reconstruction_head().parameters())
+    scores = evaluate(Restorer(backbone, "finetune", None, "step 0"), open_index([dataset], "val"), torch.device("cpu"))
+    for entry in scores["types"].values():
+        assert entry["psnr"] == pytest.approx(entry["psnr_input"], abs=1e-6)
+
+
+def test_head_init_default_keeps_pytorch_init(dataset: Path):
+    config = tiny(dataset, 'stage="finetune"', 'finetune.head_init="default"')
+    backbone = create_backbone("nafnet", **config.model.kwargs)
+    start_head(backbone, config)
+    assert torch.count_nonzero(backbone.reconstruction_head().weight) > 0
+    with pytest.raises(ConfigError, match=r"finetune.head_init: must be one of \('zero', 'default'\)"):
+        tiny(dataset, 'finetune.head_init="ones"')
