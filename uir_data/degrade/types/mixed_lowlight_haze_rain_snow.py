@@ -21,8 +21,8 @@ from uir_data.degrade.types.snow import Snow, render_snow_linear
 from uir_data.seeding import draw_seed
 
 # §1.20 coupled presets L1-L5: exposure 1/2 … 1/32, rain level {1, 2, 4, 5, 6}, snow level 1-5 (1-based).
-# The note's β {0.5 … 2.5} is the first five steps of its own haze grid; H rescales that grid for linear
-# light (types/haze.py), so the presets take H's first five β values.
+# The note's β {0.5 … 2.5} is the first five steps of its own haze grid; H recalibrates that grid to RESIDE
+# (types/haze.py), so the presets take H's first five β values.
 EXPOSURES = (1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 32)
 HAZE_BETA_INDEX = (0, 1, 2, 3, 4)
 RAIN_LEVELS = (1, 2, 4, 5, 6)
@@ -36,6 +36,8 @@ _SNOW = Snow()
 
 class LowlightHazeRainSnow(Degradation):
     abbrev = "LHRS"
+    # 2: H's content-aware depth and recalibrated β (the depth read from the clean image).
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"L{i + 1}",
@@ -73,7 +75,7 @@ class LowlightHazeRainSnow(Degradation):
         linear = srgb_to_linear(image)
         linear = render_rain_linear(linear, params["rain"])
         linear = render_snow_linear(linear, params["snow"])
-        linear = render_haze_linear(linear, params["haze"])
+        linear = render_haze_linear(linear, params["haze"], image)
         exposure = params["exposure"]
         dark = apply_exposure(np.clip(linear, 0.0, 1.0), exposure["exposure"], exposure["photons"],
                               exposure["read_noise"], exposure["seed"], exposure["keep_lights"])
