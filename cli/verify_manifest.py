@@ -34,10 +34,13 @@ def command(
             for problem in report.problems:
                 table.add_row(problem.check, problem.sample_id, problem.file, problem.message)
             stdout.print(table)
-        verdict = "[bold green]clean[/]" if report.ok else f"[bold red]{len(report.problems)} problems[/]"
+        verdict = "clean" if report.ok else f"{len(report.problems)} problems"
         stdout.print(
             f"{verdict}: {report.rows} rows, {report.files_checked} files, "
-            f"{report.bytes_hashed / 1e6:.1f} MB hashed in {report.seconds:.2f} s"
+            f"{report.bytes_hashed / 1e6:.1f} MB hashed in {report.seconds:.2f} s",
+            style="bold green" if report.ok else "bold red",
         )
+        if report.incomplete:  # last, so the one line a user reads says what to do
+            stdout.print(report.incomplete, style="bold red")
     if not report.ok:
         raise typer.Exit(code=1)

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from uir_data.manifest import path_problem
+from uir_data.member_io import MemberFileError, RootFiles
 from uir_data.problems import Problem
 
 PHASH_MAX_DISTANCE = 6  # of 64 bits; resize + JPEG re-encoding typically moves pHash by 0-4 bits
@@ -113,14 +114,17 @@ def _split_examples(rows: Sequence[_Row], indices: Sequence[int]) -> dict[str, _
     return examples
 
 
-def perceptual_hashes(path: Path, short_side: int = 0) -> tuple[int, int] | None:
-    """(pHash, dHash) of an image file, or None when unreadable or flat; decodes at reduced size if large."""
+def perceptual_hashes(image: Path | bytes, short_side: int = 0) -> tuple[int, int] | None:
+    """(pHash, dHash) of an image file or its bytes, or None when unreadable or flat; decodes reduced if large."""
     flag = cv2.IMREAD_GRAYSCALE
     if short_side >= 8 * HASH_SIDE:
         flag = cv2.IMREAD_REDUCED_GRAYSCALE_4
     elif short_side >= 4 * HASH_SIDE:
         flag = cv2.IMREAD_REDUCED_GRAYSCALE_2
-    grey = cv2.imread(str(path), flag)
+    if isinstance(image, bytes):
+        grey = cv2.imdecode(np.frombuffer(image, np.uint8), flag) if image else None
+    else:
+        grey = cv2.imread(str(image), flag)
     if grey is None:
         return None
     grey = grey.astype(np.float32)
@@ -194,12 +198,17 @@ def _near_duplicate_leaks(
 ) -> list[Problem]:
     heights, widths = table.column("height").to_pylist(), table.column("width").to_pylist()
     distinct = list(by_digest.values())  # one decode per distinct GT
+    files = RootFiles(root)
 
     def hash_group(indices: list[int]) -> tuple[int, int] | None:
         first = indices[0]
-        if path_problem(rows[first].gt_path):  # never read outside the dataset root; verify reports the path
+        if path_problem(rows[first].gt_path):
             return None
-        return perceptual_hashes(root / rows[first].gt_path, min(heights[first], widths[first]))
+        try:  # the root's path rule, regular files only: verify reports whatever is refused here
+            data = files.read(rows[first].gt_path)
+        except MemberFileError:
+            return None
+        return perceptual_hashes(data, min(heights[first], widths[first]))
 
     # OpenCV decodes outside the GIL, so threads scale with cores; decoding dominates the guard's time.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

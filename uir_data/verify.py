@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from uir_data.dataset_root import RUN_FILE, build_status
 from uir_data.errors import UsageError
 from uir_data.hub import verify_export
 from uir_data.image_io import decode_rgb, image_size
@@ -41,6 +42,7 @@ from uir_data.manifest import (
     path_problem,
     schema_problems,
 )
+from uir_data.member_io import MemberFileError, RootFiles, read_fd
 from uir_data.problems import Problem
 from uir_data.taxonomy import BY_ABBREV, label_map
 
@@ -55,6 +57,7 @@ class VerifyReport:
     bytes_hashed: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    incomplete: str = ""  # the build's own account of an unfinished root ("incomplete: 190 of 684 pairs; ...")
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,7 @@ class VerifyReport:
             "files_checked": self.files_checked,
             "bytes_hashed": self.bytes_hashed,
             "seconds": round(self.seconds, 3),
+            "complete": not self.incomplete,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -149,14 +153,11 @@ def _row_problems(rows: list[dict], report: VerifyReport) -> None:
             )
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+# Files up to this size are read in one call (the fastest way to hash small images); larger ones are
+# hashed in chunks so a huge file never sits in memory whole.
+WHOLE_READ_BYTES = 16 * 2**20
+# image_size looks at the header and, for PNG, the 12-byte IEND chunk at the end.
+TAIL_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -171,31 +172,65 @@ class FileCheck:
     decode_pixels: bool
 
 
-def _check_file(root: str, item: FileCheck, quick: bool) -> tuple[list[Problem], int]:
-    """Problems of one file and the bytes hashed; pure, so files can be checked on several threads."""
+def _hash_in_chunks(fd: int, size: int) -> tuple[str, bytes, int]:
+    """(sha256, head + tail for the header check, bytes read) of a large file, HASH_CHUNK at a time."""
+    digest = hashlib.sha256()
+    buffer = bytearray(HASH_CHUNK)
+    view = memoryview(buffer)
+    head = b""
+    tail = b""
+    total = 0
+    while count := os.readv(fd, [buffer]):
+        digest.update(view[:count])
+        if not head:
+            head = bytes(view[:count])
+        tail = (tail + bytes(view[max(0, count - TAIL_BYTES):count]))[-TAIL_BYTES:]
+        total += count
+    return digest.hexdigest(), head + tail, total
+
+
+def _check_file(files: RootFiles, item: FileCheck, quick: bool) -> tuple[list[Problem], int]:
+    """Problems of one file and the bytes hashed (-1: not readable); files are checked on several threads."""
     rel, sample_id = item.rel, item.sample_id
-    path = os.path.join(root, rel)  # plain strings: pathlib's parsing showed up next to hashing
     try:
+        fd, info = files.open(rel)
+    except MemberFileError as error:
+        return [Problem(error.check, error.message, sample_id, rel)], -1
+    try:
+        if info.st_size != item.size:
+            # Never hash (or load) a file that cannot be the one the build wrote: another size is another
+            # content, so its digest differs too without reading it.
+            problems = [Problem("bytes", f"size {info.st_size} bytes, manifest says {item.size}", sample_id, rel)]
+            if not quick:
+                problems.append(Problem("sha256", "content differs from the manifest (its size does)", sample_id, rel))
+            return problems, 0
         if quick:
-            size = os.stat(path).st_size
+            return [], 0
+        if item.size <= WHOLE_READ_BYTES:
+            data = read_fd(fd, item.size)
+            digest, header, hashed = hashlib.sha256(data).hexdigest(), data, len(data)
         else:
-            with open(path, "rb") as handle:
-                data = handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return [Problem("missing-file", "file does not exist", sample_id, rel)], -1
-    if quick:
-        wrong = size != item.size
-        return ([Problem("bytes", f"size {size} bytes, manifest says {item.size}", sample_id, rel)] if wrong else []), 0
+            digest, header, hashed = _hash_in_chunks(fd, item.size)
+            data = None
+    except OSError as error:
+        return [Problem("unreadable", f"cannot read the file ({error.strerror})", sample_id, rel)], -1
+    finally:
+        os.close(fd)
     problems = []
-    if len(data) != item.size:
-        problems.append(Problem("bytes", f"size {len(data)} bytes, manifest says {item.size}", sample_id, rel))
-    if hashlib.sha256(data).hexdigest() != item.sha256:
+    if hashed != item.size:
+        problems.append(Problem("bytes", f"read {hashed} bytes, manifest says {item.size}", sample_id, rel))
+    if digest != item.sha256:
         problems.append(Problem("sha256", "content digest differs from the manifest", sample_id, rel))
     if item.decode_pixels:
+        if data is None:  # pixels need the whole file; only third-party files (or --full) get here
+            try:
+                data = files.read(rel)
+            except MemberFileError as error:
+                return [*problems, Problem(error.check, error.message, sample_id, rel)], hashed
         pixels = decode_rgb(data)
         size_hw = None if pixels is None else pixels.shape[:2]
     else:
-        size_hw = image_size(data)
+        size_hw = image_size(header)
     expected_hw = item.height_width
     if size_hw is None:
         problems.append(Problem("decode", "file does not decode as an image", sample_id, rel))
@@ -208,7 +243,7 @@ def _check_file(root: str, item: FileCheck, quick: bool) -> tuple[list[Problem],
                 rel,
             )
         )
-    return problems, len(data)
+    return problems, hashed
 
 
 def _recipe_test_sets(root: Path) -> tuple[str, ...]:
@@ -217,6 +252,18 @@ def _recipe_test_sets(root: Path) -> tuple[str, ...]:
     except (OSError, json.JSONDecodeError):
         return ()
     return tuple(recipe.get("test_sets", ()))
+
+
+def _completeness(root: Path, report: VerifyReport) -> None:
+    """Compare what is there with what the build planned (run record and task markers)."""
+    try:
+        status = build_status(root)
+    except ManifestError as error:
+        report.problems.append(Problem("run-record", str(error), file=str(root / RUN_FILE)))
+        return
+    if status is not None and not status.complete:
+        report.incomplete = status.message()
+        report.problems.append(Problem("incomplete", report.incomplete))
 
 
 def verify_manifest(
@@ -242,14 +289,19 @@ def verify_manifest(
         report.bytes_hashed = 0 if quick else sum(shard.stat().st_size for shard in shards)  # embedded images
         report.seconds = time.perf_counter() - started
         return report
+    root = dataset_root_of(path)
+    if path.is_dir():  # one part file is a deliberate subset; a folder must hold everything the build planned
+        _completeness(root, report)
     try:
         table = _load_table(path, report)
     except ManifestError as error:
+        if report.incomplete:  # a build killed before its first task finished has no part file yet
+            report.seconds = time.perf_counter() - started
+            return report
         raise UsageError(str(error)) from None
     if table is None:
         report.seconds = time.perf_counter() - started
         return report
-    root = dataset_root_of(path)
     rows = table.select(list(COLUMNS)).to_pylist()
     report.rows = len(rows)
     _row_problems(rows, report)
@@ -282,7 +334,8 @@ def verify_manifest(
                 files.append(FileCheck(rel, *expected, row["sample_id"], full or third_party))
         # Reading and hashing release the GIL: a few threads keep every core busy; map keeps row order.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            results = pool.map(lambda item: _check_file(str(root), item, quick), files)
+            members = RootFiles(root)
+            results = pool.map(lambda item: _check_file(members, item, quick), files)
             for done, (problems, hashed) in enumerate(results, start=1):
                 report.problems.extend(problems)
                 if hashed >= 0:
