@@ -18,7 +18,9 @@ from typing import Any
 
 from uir_data import ENGINE_VERSION
 from uir_data.atomic import remove_stale_temps, write_text_atomic
-from uir_data.errors import UsageError
+from uir_data.build_lock import LOCK_FILE, SUMMARY_LOCK_FILE, build_lock, summary_lock
+from uir_data.errors import UirError, UsageError
+from uir_data.manifest import MANIFEST_DIRNAME
 from uir_data.executors import run_tasks
 from uir_data.plan import (
     Plan,
@@ -29,11 +31,14 @@ from uir_data.plan import (
     limit_units,
     pack_tasks,
     paired_units,
+    resolve_pairs_per_task,
     synthetic_units,
 )
-from uir_data.recipe import Recipe, load_recipe
-from uir_data.sources.resolve import resolve, split_source_flags
-from uir_data.task import MARKERS_DIRNAME, TaskContext, TaskResult, marker_path, task_is_intact
+from uir_data.recipe import Recipe, bundled_recipe_names, load_recipe
+from uir_data.sources.bundled import BUNDLED_NAME
+from uir_data.sources.catalog import folder_names, get_adapter, normalise
+from uir_data.sources.resolve import FOLDER_PREFIX, resolve, split_source_flags
+from uir_data.task import MARKERS_DIRNAME, TaskContext, TaskResult, read_marker, task_is_intact
 from uir_data.taxonomy import ABBREVS, get_type
 
 RUN_FILE = "run.json"
@@ -57,6 +62,7 @@ class BuildSummary:
     pairs_by_type_split: dict[str, dict[str, int]] = field(default_factory=dict)
     rejected: list[dict[str, str]] = field(default_factory=list)
     missing_datasets: list[str] = field(default_factory=list)
+    summary_written: bool = False  # this run wrote build-summary.json (exactly one run of a build does)
 
     @property
     def pairs_written(self) -> int:
@@ -99,34 +105,116 @@ def make_plan(
     units = list(merged.values()) + paired_units(resolved.pairs)
     units = limit_units(units, limit)
     check_unique(units)
+    pairs_per_task = resolve_pairs_per_task(units, pairs_per_task)
     tasks = pack_tasks(units, pairs_per_task)
     return PlanResult(
-        Plan(tuple(tasks), fingerprint(units)), [name for name, _ in resolved.missing], resolved.problems
+        Plan(tuple(tasks), fingerprint(units), pairs_per_task),
+        [name for name, _ in resolved.missing],
+        resolved.problems,
     )
 
 
-def _check_run_identity(out: Path, run_record: dict[str, Any]) -> None:
-    """Refuse to resume a folder built from another recipe, seed, source set or limit."""
+# Build options recorded in run.json, with the flag that sets each: a resume with another value is refused
+# naming the flag (not hashes). Moving the sources elsewhere is allowed, so folder paths are not compared.
+OPTION_FLAGS = (
+    ("recipe", "--recipe"),
+    ("seed", "--seed"),
+    ("types", "--types"),
+    ("limit", "--limit"),
+    ("pairs_per_task", "--pairs-per-task"),
+    ("max_pixels", "--max-pixels"),
+)
+
+
+class BuildInterrupted(UirError):
+    """Ctrl-C or SIGTERM stopped a build; what finished is kept and a rerun resumes."""
+
+    exit_code = 130
+
+
+def _previous_record(out: Path) -> dict[str, Any] | None:
+    """The run record of an existing build folder, None for a new/empty one; refuses anything else."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; choose a folder path for the dataset")
     run_file = out / RUN_FILE
     if not run_file.exists():
-        if out.exists() and any(p.name != ".DS_Store" for p in out.iterdir()):
+        ignored = {".DS_Store", LOCK_FILE, SUMMARY_LOCK_FILE}
+        if out.exists() and any(p.name not in ignored and not p.name.startswith(".uir-build-job-") for p in out.iterdir()):
             raise UsageError(
                 f"{out} exists and is not a uir build folder (no {RUN_FILE}); choose an empty or new --out"
             )
-        return
+        return None
     try:
         previous = json.loads(run_file.read_text())
-    except (OSError, json.JSONDecodeError) as error:
+        if not isinstance(previous, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:
         raise UsageError(f"{run_file}: unreadable run record ({error}); delete {out} to start over") from None
-    for key in ("recipe_hash", "plan_hash"):
-        if previous.get(key) != run_record[key]:
-            raise UsageError(
-                f"{out} holds a build of recipe {previous.get('recipe_name')!r} "
-                f"(recipe {previous.get('recipe_hash')}, plan {previous.get('plan_hash')}) but this run asks for "
-                f"recipe {run_record['recipe_name']!r} (recipe {run_record['recipe_hash']}, plan "
-                f"{run_record['plan_hash']}): a different recipe, seed, type list, limit or source set. Rerun "
-                f"with the original options to resume, or build into a new --out (or delete {out})"
-            )
+    return previous
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _check_run_identity(out: Path, previous: dict[str, Any] | None, run_record: dict[str, Any]) -> None:
+    """Refuse to resume a folder built with other options, naming each option that differs."""
+    if previous is None:
+        return
+    if previous.get("recipe_hash") == run_record["recipe_hash"] and previous.get("packing_hash", run_record[
+        "packing_hash"
+    ]) == run_record["packing_hash"] and previous.get("plan_hash") == run_record["plan_hash"]:
+        return
+    before, now = previous.get("options") or {}, run_record["options"]
+    differences = [
+        f"{flag} (this folder: {_shown(before[key])}; this run: {_shown(now[key])})"
+        for key, flag in OPTION_FLAGS
+        if key in before and before[key] != now[key]
+    ]
+    if not differences:
+        if previous.get("recipe_hash") != run_record["recipe_hash"]:
+            differences = [f"the content of recipe {run_record['recipe_name']!r} (edited since this folder was built)"]
+        else:
+            differences = [
+                "the sources (--source/--sources-root: images added, removed, renamed or resized since this folder "
+                "was built)"
+            ]
+    raise UsageError(
+        f"{out} was built with other settings: {'; '.join(differences)}. Rerun with the original options to "
+        f"resume, or build into a new --out (or delete {out})"
+    )
+
+
+def _check_overrides_used(recipe: Recipe, overrides: dict[str, Path]) -> None:
+    """Refuse --source NAME=PATH for a dataset the recipe never reads (it would be ignored silently)."""
+    if not overrides:
+        return
+    used = recipe_dataset_keys(recipe)
+    for name in overrides:
+        adapter = get_adapter(name)  # an unknown name is refused here with close matches
+        if normalise(adapter.name) in used or normalise(name) in used:
+            continue
+        users = [r for r in bundled_recipe_names() if normalise(adapter.name) in recipe_dataset_keys(load_recipe(r))]
+        hint = f"recipes that use it: {', '.join(users)}" if users else "no bundled recipe uses it"
+        raise UsageError(
+            f"--source {name}=...: recipe {recipe.name!r} does not read dataset {adapter.name} (with these --types), "
+            f"so it would be ignored; {hint}. Pass one of them with --recipe, or drop this --source"
+        )
+
+
+def recipe_dataset_keys(recipe: Recipe) -> set[str]:
+    """Normalised names (and folder names) of every published dataset a recipe reads."""
+    names = [b.dataset for b in recipe.paired] + [
+        s for b in recipe.synthetic for s in b.sources if s != BUNDLED_NAME and not s.startswith(FOLDER_PREFIX)
+    ]
+    keys: set[str] = set()
+    for name in names:
+        keys.update(normalise(n) for n in folder_names(get_adapter(name)))
+    return keys
 
 
 def build_dataset(
@@ -144,24 +232,40 @@ def build_dataset(
     num_tasks: int | None = None,
     allow_missing: bool = False,
     pairs_per_task: int | None = None,
+    max_pixels: int | None = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_task_done: Callable[[TaskResult], None] | None = None,
 ) -> BuildSummary:
     """Build (or resume) a dataset into `out`; returns what was built. See DESIGN.md, data flow."""
     started = time.perf_counter()
     out = Path(out)
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    if pairs_per_task is not None and pairs_per_task < 1:
+        raise UsageError(f"--pairs-per-task must be at least 1, got {pairs_per_task}")
+    if max_pixels is not None and max_pixels < 1:
+        raise UsageError(f"--max-pixels must be at least 1, got {max_pixels}")
+    if types is not None and not types:
+        raise UsageError("--types names no type; give abbreviations such as GN,J (`uir degradations` lists them)")
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    if (task_index is None) != (num_tasks is None):
+        raise UsageError("--task-index and --num-tasks go together")
+    if num_tasks is not None and num_tasks < 1:
+        raise UsageError(f"--num-tasks must be at least 1, got {num_tasks}")
+    if num_tasks is not None and not 0 <= task_index < num_tasks:
+        raise UsageError(f"--task-index must be in 0..{num_tasks - 1}, got {task_index}")
     if isinstance(recipe, str):
         recipe = load_recipe(recipe)
     folders, overrides = split_source_flags(tuple(sources))
     if types is not None:
         types = tuple(t for t in ABBREVS if t in set(types))
-    recipe = recipe.with_overrides(seed=seed, types=types, sources=folders or None)
-    if limit is not None and limit < 1:
-        raise UsageError(f"--limit must be at least 1, got {limit}")
-    if (task_index is None) != (num_tasks is None):
-        raise UsageError("--task-index and --num-tasks go together")
-    if num_tasks is not None and not 0 <= task_index < num_tasks:
-        raise UsageError(f"--task-index must be in 0..{num_tasks - 1}, got {task_index}")
+    recipe = recipe.with_overrides(seed=seed, types=types, sources=folders or None, max_pixels=max_pixels)
+    _check_overrides_used(recipe, overrides)
+    previous = _previous_record(out)
+    if pairs_per_task is None and previous is not None:
+        # A rerun without --pairs-per-task resumes with the packing the folder was started with.
+        pairs_per_task = (previous.get("options") or {}).get("pairs_per_task")
 
     planned = make_plan(
         recipe,
@@ -180,41 +284,101 @@ def build_dataset(
         "recipe_name": recipe.name,
         "recipe_hash": recipe_hash,
         "plan_hash": plan.plan_hash,
+        "packing_hash": plan.packing_hash,
         "seed": recipe.seed,
         "engine_version": ENGINE_VERSION,
         "tasks": len(plan.tasks),
         "pairs": plan.n_samples,
+        "options": {
+            "recipe": recipe.name,
+            "seed": recipe.seed,
+            "types": None if types is None else list(types),
+            "limit": limit,
+            "pairs_per_task": plan.pairs_per_task,
+            "max_pixels": recipe.max_pixels,
+        },
         "recipe": recipe.to_dict(),
     }
-    _check_run_identity(out, run_record)
-    out.mkdir(parents=True, exist_ok=True)
-    if not (out / RUN_FILE).exists():
-        write_text_atomic(out / RUN_FILE, json.dumps(run_record, indent=2, sort_keys=True))
-    write_text_atomic(out / "recipe.json", json.dumps(recipe.to_dict(), indent=2, sort_keys=True))
-    remove_stale_temps(out)
+    _check_run_identity(out, previous, run_record)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"--out {out}: a parent of this path is a file; choose a folder path") from None
+    with build_lock(out, task_index, num_tasks):
+        _check_run_identity(out, _previous_record(out), run_record)  # again, now that no one else writes
+        if not (out / RUN_FILE).exists():
+            write_text_atomic(out / RUN_FILE, json.dumps(run_record, indent=2, sort_keys=True))
+        write_text_atomic(out / "recipe.json", json.dumps(recipe.to_dict(), indent=2, sort_keys=True))
+        if num_tasks is None:
+            remove_stale_temps(out)  # array jobs run side by side: a temp file may be another job's
+        _remove_parts_beyond(out, len(plan.tasks))
+        summary = _run_plan(
+            out, recipe, plan, planned, workers, executor, task_index, num_tasks, on_start, on_task_done, started
+        )
+    return summary
 
+
+def _remove_parts_beyond(out: Path, n_tasks: int) -> None:
+    """Drop manifest parts and markers numbered past this plan's last task (left by an older cut of the
+    plan), so a reader of the folder never counts their rows twice."""
+    for folder, pattern in ((out / MANIFEST_DIRNAME, "part-*.parquet"), (out / MARKERS_DIRNAME, "task-*.json")):
+        for path in folder.glob(pattern):
+            number = path.name.split("-", 1)[1].split(".", 1)[0]
+            if number.isdigit() and int(number) >= n_tasks:
+                path.unlink(missing_ok=True)
+
+
+def _run_plan(
+    out: Path,
+    recipe: Recipe,
+    plan: Plan,
+    planned: PlanResult,
+    workers: int | None,
+    executor: str,
+    task_index: int | None,
+    num_tasks: int | None,
+    on_start: Callable[[Plan, int], None] | None,
+    on_task_done: Callable[[TaskResult], None] | None,
+    started: float,
+) -> BuildSummary:
     context = TaskContext(
         out=str(out.resolve()),
         recipe_name=recipe.name,
-        recipe_hash=recipe_hash,
+        recipe_hash=recipe.content_hash(),
         seed=recipe.seed,
         min_side=recipe.min_side,
         max_pixels=recipe.max_pixels,
         max_side=recipe.max_side,
+        packing_hash=plan.packing_hash,
     )
+    packing = plan.packing_hash
     mine = [t for t in plan.tasks if num_tasks is None or t.index % num_tasks == task_index]
-    pending = [t for t in mine if not task_is_intact(out, t.index)]
+    pending = [t for t in mine if not task_is_intact(out, t.index, packing)]
     if on_start:
         on_start(plan, sum(t.n_samples for t in pending))
     if workers is None:
         workers = os.cpu_count() or 1
-    run_tasks(pending, context, executor=executor, workers=workers, on_done=on_task_done)
+    finished: list[TaskResult] = []
 
-    complete = all(task_is_intact(out, t.index) for t in plan.tasks)
+    def done(result: TaskResult) -> None:
+        finished.append(result)
+        if on_task_done:
+            on_task_done(result)
+
+    try:
+        run_tasks(pending, context, executor=executor, workers=workers, on_done=done)
+    except KeyboardInterrupt:
+        intact = sum(task_is_intact(out, t.index, packing) for t in plan.tasks)
+        raise BuildInterrupted(
+            f"interrupted: {out} holds {intact} of {len(plan.tasks)} finished tasks ({len(finished)} finished in "
+            "this run; tasks in flight were abandoned and leave no partial files); rerun the same command to resume"
+        ) from None
+
+    complete = all(task_is_intact(out, t.index, packing) for t in plan.tasks)
     summary = BuildSummary(
         out=str(out),
         recipe=recipe.name,
-        recipe_hash=recipe_hash,
+        recipe_hash=context.recipe_hash,
         plan_hash=plan.plan_hash,
         seed=recipe.seed,
         pairs_planned=plan.n_samples,
@@ -228,19 +392,23 @@ def build_dataset(
     summary.rejected.extend(planned.source_problems)
     _collect_markers(out, plan, summary)
     if complete:
-        rejected_lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in summary.rejected)
-        write_text_atomic(out / REJECTED_FILE, rejected_lines)
-        write_text_atomic(out / SUMMARY_FILE, json.dumps(summary.to_dict(), indent=2, sort_keys=True))
+        # Concurrent array jobs may all see the build complete; the lock and the existence check make
+        # exactly one of them write the summary.
+        with summary_lock(out):
+            if not (out / SUMMARY_FILE).exists():
+                rejected_lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in summary.rejected)
+                write_text_atomic(out / REJECTED_FILE, rejected_lines)
+                summary.summary_written = True
+                write_text_atomic(out / SUMMARY_FILE, json.dumps(summary.to_dict(), indent=2, sort_keys=True))
     return summary
 
 
 def _collect_markers(out: Path, plan: Plan, summary: BuildSummary) -> None:
     counts: Counter[tuple[str, str]] = Counter()
     for task in plan.tasks:
-        path = marker_path(out, task.index)
-        if not path.exists():
+        if not task_is_intact(out, task.index, plan.packing_hash):
             continue
-        marker = json.loads(path.read_text())
+        marker = read_marker(out, task.index) or {"counts": {}, "rejected": []}
         for key, value in marker["counts"].items():
             abbrev, split = key.split("/")
             counts[(abbrev, split)] += value

@@ -67,7 +67,7 @@ class BuildStatus:
 def build_status(root: Path) -> BuildStatus | None:
     """The completeness of a build folder, or None for a root no uir build wrote (no run record)."""
     # Imported here: task.py pulls in the whole engine, which readers of a finished root never need.
-    from uir_data.task import marker_path, task_is_intact
+    from uir_data.task import read_marker, task_is_intact
 
     root = Path(root)
     run_file = root / RUN_FILE
@@ -76,13 +76,14 @@ def build_status(root: Path) -> BuildStatus | None:
     try:
         record = json.loads(run_file.read_text())
         tasks_planned, pairs_planned = int(record["tasks"]), int(record["pairs"])
+        packing = record.get("packing_hash")  # absent in folders built before markers named their packing
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ManifestError(f"{run_file}: unreadable run record ({error}); rerun the build") from None
     tasks_done = pairs_done = 0
     for index in range(tasks_planned):
-        if task_is_intact(root, index):
+        if task_is_intact(root, index, packing):
             tasks_done += 1
-            pairs_done += int(json.loads(marker_path(root, index).read_text()).get("planned", 0))
+            pairs_done += int((read_marker(root, index) or {}).get("planned", 0))
     return BuildStatus(str(root), pairs_planned, pairs_done, tasks_planned, tasks_done)
 
 

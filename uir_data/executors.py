@@ -6,25 +6,90 @@ and runs it with the local executor.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
-from uir_data.errors import UsageError
+from uir_data.errors import UirError, UsageError
 from uir_data.plan import Task
 from uir_data.task import TaskContext, TaskResult, run_task
 
 EXECUTORS = ("local", "ray")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _limit_threads() -> None:
-    """One process = one core: stop OpenCV/BLAS from oversubscribing a pool of worker processes."""
+class WorkerDiedError(UirError):
+    """A pool worker process vanished mid-task (most often the kernel's out-of-memory killer)."""
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker exit when the build process dies, even by kill -9 (which runs no cleanup)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+        return
+
+    def watch() -> None:  # elsewhere: poll, since there is no portable death signal
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool worker setup: die with the parent, leave Ctrl-C/SIGTERM to it, one core per process."""
+    _die_with_parent(parent_pid)
+    # The terminal's Ctrl-C reaches the whole process group; the parent alone decides what stops, so a
+    # worker never prints a KeyboardInterrupt traceback of its own. A forked worker also inherits the
+    # parent's SIGTERM handler; give it back the default (terminate) so the parent can stop it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     import cv2
 
     cv2.setNumThreads(1)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued tasks and kill running ones (their writes are atomic, so a killed
+    task leaves at most a temp file, which the next build removes, and no marker)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=2)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (kill, a cluster scheduler's stop) like Ctrl-C for the duration of a build."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):  # noqa: ANN001 - signal handler signature
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_tasks(
@@ -52,17 +117,30 @@ def run_tasks(
         return results
     # fork: workers inherit the imported engine instead of re-importing it (spawn costs ~1 s per worker).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=multiprocessing.get_context(method),
-        initializer=_limit_threads,
-    ) as pool:
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = [pool.submit(run_task, task, context) for task in tasks]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
             if on_done:
                 on_done(result)
+    except BrokenProcessPool:
+        _abandon(pool)
+        raise WorkerDiedError(
+            f"a build worker process died while writing into {context.out} (most often the out-of-memory "
+            f"killer: see `dmesg`); rerun the same command to resume, with fewer --workers than {workers} or a "
+            "lower --max-pixels"
+        ) from None
+    except BaseException:  # Ctrl-C, SIGTERM (see sigterm_as_interrupt) or a task's error: stop at once
+        _abandon(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 

@@ -67,11 +67,29 @@ class Task:
     def n_samples(self) -> int:
         return sum(len(unit.samples) for unit in self.units)
 
+    @property
+    def first_sample(self) -> str:
+        return self.units[0].samples[0].sample_id
+
+    @property
+    def last_sample(self) -> str:
+        return self.units[-1].samples[-1].sample_id
+
 
 @dataclass(frozen=True)
 class Plan:
     tasks: tuple[Task, ...]
     plan_hash: str
+    pairs_per_task: int = 0
+
+    @property
+    def packing_hash(self) -> str:
+        """Hash of the plan *and* its cut into tasks: a completion marker certifies task i of exactly this
+        packing, so markers of a build with another --pairs-per-task never count (issue: 724-of-400 pairs)."""
+        digest = hashlib.sha256(self.plan_hash.encode())
+        for task in self.tasks:
+            digest.update(f"|{task.index}:{task.n_samples}:{task.first_sample}".encode())
+        return digest.hexdigest()[:16]
 
     @property
     def n_samples(self) -> int:
@@ -243,9 +261,17 @@ def limit_units(units: Sequence[Unit], limit: int | None) -> list[Unit]:
     return kept
 
 
-def pack_tasks(units: Sequence[Unit], pairs_per_task: int | None = None) -> list[Task]:
+def resolve_pairs_per_task(units: Sequence[Unit], pairs_per_task: int | None) -> int:
+    """The task size a plan is cut with: the user's, or one derived from the plan size alone."""
     if pairs_per_task is None:
-        pairs_per_task = auto_pairs_per_task(sum(len(unit.samples) for unit in units))
+        return auto_pairs_per_task(sum(len(unit.samples) for unit in units))
+    if pairs_per_task < 1:
+        raise UsageError(f"--pairs-per-task must be at least 1, got {pairs_per_task}")
+    return pairs_per_task
+
+
+def pack_tasks(units: Sequence[Unit], pairs_per_task: int | None = None) -> list[Task]:
+    pairs_per_task = resolve_pairs_per_task(units, pairs_per_task)
     tasks, current, count = [], [], 0
     for unit in units:
         current.append(unit)

@@ -71,9 +71,15 @@ class Recipe:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def with_overrides(
-        self, *, seed: int | None = None, types: tuple[str, ...] | None = None, sources: tuple[str, ...] | None = None
+        self,
+        *,
+        seed: int | None = None,
+        types: tuple[str, ...] | None = None,
+        sources: tuple[str, ...] | None = None,
+        max_pixels: int | None = None,
     ) -> Recipe:
-        """The recipe after CLI flags: --seed, --types (filters every block), --source (synthetic sources)."""
+        """The recipe after CLI flags: --seed, --types (filters every block), --source (synthetic sources),
+        --max-pixels."""
         blocks = self.synthetic
         paired = self.paired
         if types is not None:
@@ -84,7 +90,13 @@ class Recipe:
             paired = tuple(p for p in paired if not p.types or set(p.types) & set(types))
         if sources is not None:
             blocks = tuple(replace(b, sources=sources) for b in blocks) or (SyntheticBlock(sources=sources),)
-        return replace(self, seed=self.seed if seed is None else seed, synthetic=blocks, paired=paired)
+        return replace(
+            self,
+            seed=self.seed if seed is None else seed,
+            synthetic=blocks,
+            paired=paired,
+            max_pixels=self.max_pixels if max_pixels is None else max_pixels,
+        )
 
 
 def _types_field(raw: Any, where: str) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ class TaskContext:
     min_side: int
     max_pixels: int
     max_side: int
+    packing_hash: str = ""  # Plan.packing_hash: which cut of the plan this task's marker certifies
 
 
 @dataclass
@@ -39,6 +40,10 @@ class TaskResult:
     planned: int
     counts: dict[str, int] = field(default_factory=dict)
     rejected: list[dict[str, str]] = field(default_factory=list)
+    # What the marker certifies: task `index` of the packing `packing`, samples first..last of the plan.
+    packing: str = ""
+    first_sample: str = ""
+    last_sample: str = ""
 
 
 def part_path(out: Path, index: int) -> Path:
@@ -49,18 +54,28 @@ def marker_path(out: Path, index: int) -> Path:
     return Path(out) / MARKERS_DIRNAME / f"task-{index:05d}.json"
 
 
-def task_is_intact(out: Path, index: int) -> bool:
-    """A task is done when its marker parses and its part holds exactly the rows the marker records."""
+def read_marker(out: Path, index: int) -> dict[str, Any] | None:
     try:
         marker = json.loads(marker_path(out, index).read_text())
-    except (OSError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def task_is_intact(out: Path, index: int, packing: str | None = None) -> bool:
+    """A task is done when its marker parses, certifies this packing of the plan (when `packing` is given)
+    and its part holds exactly the rows the marker records."""
+    marker = read_marker(out, index)
+    if marker is None or marker.get("index") != index:
+        return False
+    if packing is not None and marker.get("packing") != packing:
         return False
     rows = marker.get("rows")
     if rows == 0:
         return True
     try:
         return pq.read_metadata(part_path(out, index)).num_rows == rows
-    except OSError:
+    except (OSError, ValueError):  # missing, or not Parquet (ArrowInvalid is a ValueError)
         return False
 
 
@@ -177,7 +192,18 @@ def run_task(task: Task, context: TaskContext) -> TaskResult:
             rows.extend(_paired_rows(unit, out, rejected))
     if rows:
         write_table(rows_to_table(rows, context.recipe_name, context.recipe_hash), part_path(out, task.index))
+    else:  # no rows: a part of this number left by an older cut of the plan must not survive
+        part_path(out, task.index).unlink(missing_ok=True)
     counts = Counter(f"{row['degradation']}/{row['split']}" for row in rows)
-    result = TaskResult(task.index, len(rows), task.n_samples, dict(counts), rejected)
+    result = TaskResult(
+        task.index,
+        len(rows),
+        task.n_samples,
+        dict(counts),
+        rejected,
+        packing=context.packing_hash,
+        first_sample=task.first_sample,
+        last_sample=task.last_sample,
+    )
     write_text_atomic(marker_path(out, task.index), json.dumps(result.__dict__, sort_keys=True))
     return result

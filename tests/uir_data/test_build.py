@@ -75,12 +75,82 @@ def test_rerun_resumes_without_redoing_work(tmp_path, photo_folder):
     assert tree_bytes(tmp_path / "d") == before
 
 
-def test_a_different_recipe_into_the_same_folder_is_refused(tmp_path, photo_folder):
-    build(tmp_path / "d", photo_folder, seed=1)
-    with pytest.raises(UsageError, match="different recipe, seed, type list, limit or source set"):
+def test_a_resume_with_other_settings_is_refused_naming_the_option(tmp_path, photo_folder):
+    build(tmp_path / "d", photo_folder, seed=1, pairs_per_task=5)
+    with pytest.raises(UsageError, match=r"other settings: --seed \(this folder: 1; this run: 2\)"):
         build(tmp_path / "d", photo_folder, seed=2)
-    with pytest.raises(UsageError, match="new --out"):
+    with pytest.raises(UsageError, match=r"--types \(this folder: H,RS; this run: H\).*new --out"):
         build(tmp_path / "d", photo_folder, seed=1, types=("H",))
+    with pytest.raises(UsageError, match=r"--pairs-per-task \(this folder: 5; this run: 9\)"):
+        build(tmp_path / "d", photo_folder, seed=1, pairs_per_task=9)
+    with pytest.raises(UsageError, match=r"--limit \(this folder: not given; this run: 3\)"):
+        build(tmp_path / "d", photo_folder, seed=1, limit=3)
+    (tmp_path / "photos" / "img0.png").unlink()
+    with pytest.raises(UsageError, match=r"other settings: the sources \(--source"):
+        build(tmp_path / "d", photo_folder, seed=1)
+
+
+def test_a_rerun_without_pairs_per_task_resumes_with_the_folders_packing(tmp_path, photo_folder):
+    first = build(tmp_path / "d", photo_folder, pairs_per_task=5)
+    run = json.loads((tmp_path / "d" / "run.json").read_text())
+    assert run["options"]["pairs_per_task"] == 5 and run["tasks"] == first.tasks_total
+    again = build(tmp_path / "d", photo_folder)
+    assert again.tasks_run == 0 and again.tasks_total == first.tasks_total
+
+
+def test_a_marker_certifies_only_its_own_packing_of_the_plan(tmp_path, photo_folder):
+    from uir_data.dataset_root import build_status
+
+    out = tmp_path / "d"
+    first = build(out, photo_folder, pairs_per_task=5)
+    marker_file = out / "_tasks" / "task-00001.json"
+    marker = json.loads(marker_file.read_text())
+    assert marker["first_sample"] and marker["last_sample"] and marker["planned"] == 8  # two 4-pair units
+    assert marker["packing"] == json.loads((out / "run.json").read_text())["packing_hash"]
+    marker["packing"] = "0123456789abcdef"  # a marker left by a build cut into other tasks
+    marker_file.write_text(json.dumps(marker))
+    status = build_status(out)
+    assert status.tasks_done == first.tasks_total - 1 and not status.complete
+    resumed = build(out, photo_folder)
+    assert resumed.tasks_run == 1 and resumed.complete
+    assert read_manifest(out).num_rows == first.pairs_written
+    assert len(set(read_manifest(out).column("sample_id").to_pylist())) == first.pairs_written
+
+
+def test_parts_and_markers_beyond_the_plan_are_removed_so_rows_never_double(tmp_path, photo_folder):
+    out = tmp_path / "d"
+    first = build(out, photo_folder, pairs_per_task=5)
+    stray = out / "manifest" / f"part-{first.tasks_total + 3:05d}.parquet"
+    stray.write_bytes((out / "manifest" / "part-00000.parquet").read_bytes())
+    (out / "_tasks" / f"task-{first.tasks_total + 3:05d}.json").write_text("{}")
+    build(out, photo_folder)
+    assert not stray.exists()
+    assert read_manifest(out).num_rows == first.pairs_written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"workers": 0}, "--workers must be at least 1, got 0"),
+        ({"workers": -1}, "--workers must be at least 1, got -1"),
+        ({"pairs_per_task": 0}, "--pairs-per-task must be at least 1, got 0"),
+        ({"pairs_per_task": -5}, "--pairs-per-task must be at least 1, got -5"),
+        ({"types": ()}, "--types names no type"),
+        ({"max_pixels": 0}, "--max-pixels must be at least 1, got 0"),
+    ],
+)
+def test_impossible_options_are_refused_before_anything_is_written(tmp_path, photo_folder, options, message):
+    with pytest.raises(UsageError, match=message):
+        build(tmp_path / "d", photo_folder, **options)
+    assert not (tmp_path / "d").exists()
+
+
+def test_out_that_is_a_file_is_refused_in_one_sentence(tmp_path, photo_folder):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="is a file, not a folder"):
+        build(tmp_path / "file", photo_folder)
+    with pytest.raises(UsageError, match="a parent of this path is a file"):
+        build(tmp_path / "file" / "d", photo_folder)
 
 
 def test_a_foreign_non_empty_folder_is_refused(tmp_path, photo_folder):
