@@ -1,7 +1,9 @@
 """MaskDCPT models: backbones with the official parameter names, masking, classifier, focal loss."""
 
 from maskdcpt.models import nafnet as _nafnet  # noqa: F401 - importing registers the backbone
+from maskdcpt.models import promptir as _promptir  # noqa: F401 - importing registers the backbone
 from maskdcpt.models import restormer as _restormer  # noqa: F401 - importing registers the backbone
+from maskdcpt.models import swinir as _swinir  # noqa: F401 - importing registers the backbone
 from maskdcpt.models.base import RestorationBackbone
 from maskdcpt.models.classifier import DegradationClassifier
 from maskdcpt.models.errors import (

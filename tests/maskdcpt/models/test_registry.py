@@ -14,14 +14,14 @@ from uir_data.errors import UsageError
 
 
 def test_names_and_official_aliases():
-    assert available_backbones() == ["nafnet", "restormer"]
+    assert available_backbones() == ["nafnet", "promptir", "restormer", "swinir"]
     assert isinstance(create_backbone("NAFNetBaseline", width=8), NAFNetBaseline)
     assert isinstance(create_backbone("MaskRestormer", dim=8, heads=[1, 1, 2, 2]), Restormer)
 
 
 def test_unknown_name_and_unknown_argument_are_usage_errors():
     with pytest.raises(
-        UnknownBackboneError, match="unknown backbone 'swinunet'; available: nafnet, restormer"
+        UnknownBackboneError, match="unknown backbone 'swinunet'; available: nafnet, promptir, restormer, swinir"
     ):
         create_backbone("swinunet")
     with pytest.raises(BackboneArgumentError, match="does not accept depth") as error:
