@@ -30,13 +30,27 @@ def test_exposure_scales_linear_light_and_noise_follows_photons(make_flat):
     assert snr[0] / snr[1] == pytest.approx(4.0, rel=0.08)  # SNR ∝ sqrt(photons collected)
 
 
-def test_output_darkens_and_keeps_light_sources_saturated(make_flat):
-    image = make_flat(64, 64, 0.6)
+def test_output_darkens_and_keeps_light_sources_saturated_when_chosen(make_flat):
+    image = make_flat(160, 160, 0.2)  # a night scene
     image[20:30, 20:30] = 1.0  # a lamp
+    choices = set()
     for level in range(len(LL.levels)):
-        out = LL.apply_float(image, LL.sample(make_rng(level), level, 64, 64))
-        assert out[:16, :16].mean() < 0.6 * 0.95
-        assert out[22:28, 22:28].min() == pytest.approx(1.0)
+        for seed in range(3):
+            params = LL.sample(make_rng(seed, level), level, 160, 160)
+            choices.add(params["keep_lights"])
+            out = LL.apply_float(image, params)
+            assert out[:16, :16].mean() < 0.2 * 0.95
+            lamp = out[22:28, 22:28].min()
+            assert lamp == pytest.approx(1.0) if params["keep_lights"] else lamp < 0.95
+    assert choices == {True, False}
+
+
+def test_a_daylight_glint_is_darkened_like_the_rest(make_flat):
+    image = make_flat(64, 64, 0.6)
+    image[20:30, 20:30] = 1.0  # white paint in daylight, not a lamp
+    params = {**LL.sample(make_rng(0), 2, 64, 64), "keep_lights": True, "photons": 0}
+    out = LL.apply_float(image, params)
+    assert out[22:28, 22:28].max() == pytest.approx(float(linear_to_srgb(srgb_to_linear(make_flat(1, 1, 1.0)) / 8).max()))
 
 
 def test_noise_free_exposure_is_exact(make_flat):

@@ -15,10 +15,10 @@ def test_ops_are_recorded_in_order():
 
 
 def test_lamp_leaves_a_saturated_streak_in_a_dark_frame(make_flat):
-    image = make_flat(64, 64, 0.3)
+    image = make_flat(64, 64, 0.2)  # a night scene
     image[30:34, 30:34] = 1.0
     params = BLN.sample(make_rng(1), 7, 512, 512)  # L 27 px, exposure 1/32
-    params["ops"][0].update(kernel="linear", angle_deg=0.0, length_px=21.0)
+    params["ops"][0].update(kernel="linear", angle_deg=0.0, length_px=21.0, highlight_gain=2 * 32)
     out = BLN.apply_float(image, params)
     assert out[5:20, 5:20].mean() < 0.15  # the scene is dark
     background = out[5:20, 5:20].mean()

@@ -2,7 +2,8 @@
 
 Physics path (SID/ELD style, research §1.15 b) without the digital gain: the output stays dark, as in LOL.
 Photon count at full scale and read noise are fixed (kernels/lowlight.py), so noise grows with darkness by
-itself; saturated light sources are kept saturated.
+itself. In a random half of the samples the light sources of a night scene (small clipped regions,
+kernels/lowlight.py) are kept saturated; no other pixel ends brighter than in the clean image.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.lowlight import BASE_PHOTONS, READ_NOISE_ELECTRONS, apply_exposure
+from uir_data.degrade.types.motion_blur import LIGHT_SOURCE_SHARE
 from uir_data.seeding import draw_seed
 
 EXPOSURE_STOPS = (1, 2, 3, 4, 5, 6, 7, 8)  # exposure = 2^-stops: 1/2 … 1/256
@@ -21,6 +23,8 @@ EXPOSURE_STOPS = (1, 2, 3, 4, 5, 6, 7, 8)  # exposure = 2^-stops: 1/2 … 1/256
 
 class LowLight(Degradation):
     abbrev = "LL"
+    # 2: only small clipped regions of night scenes count as lights, kept in a random share of samples.
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"ev-{s}",
@@ -31,14 +35,15 @@ class LowLight(Degradation):
     )
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
-        """Exposure from the level; only the noise seed is random."""
+        """Exposure from the level; the noise seed and whether light sources stay saturated are random."""
+        seed = draw_seed(rng)
         return {
             "exposure": self.check_level(level).params["exposure"],
             "photons": BASE_PHOTONS,
             "read_noise": READ_NOISE_ELECTRONS,
-            "keep_lights": True,
+            "keep_lights": bool(rng.random() < LIGHT_SOURCE_SHARE),
             "domain": "linear",
-            "seed": draw_seed(rng),
+            "seed": seed,
         }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:

@@ -1,9 +1,10 @@
-"""BLN: motion blur + low light + sensor noise, L ∈ {9, 17, 27} px@512 × exposure {1/8, 1/32, 1/128} (§1.19).
+"""BLN: motion blur + low light + sensor noise, L ∈ {9, 17, 27} px × exposure {1/8, 1/32, 1/128} (§1.19).
 
-Night blur happens in radiance: light sources (saturated in the clean image) are expanded to stay saturated
-after the exposure cut, the long exposure smears them into bright streaks (the main cue of real night
-blur), then the exposure is cut and Poisson-Gaussian noise tied to the photon count is added, and the result
-is re-encoded to sRGB. Levels are length-major; severity is checked along both grid axes.
+Night blur happens in radiance: in a random half of the samples the light sources of a night scene (small
+clipped regions, kernels/lowlight.py) are expanded to stay saturated after the exposure cut, and the long
+exposure smears them into bright streaks (the main cue of real night blur); then the exposure is cut,
+Poisson-Gaussian noise tied to the photon count is added, and the result is re-encoded to sRGB. Levels are
+length-major; severity is checked along both grid axes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.filtering import PADDING_NAME
 from uir_data.degrade.kernels.lowlight import (
@@ -22,7 +23,7 @@ from uir_data.degrade.kernels.lowlight import (
     apply_exposure,
 )
 from uir_data.degrade.types.mixed_blur_jpeg import grid_runs
-from uir_data.degrade.types.motion_blur import blur_linear_light, sample_motion_psf
+from uir_data.degrade.types.motion_blur import LIGHT_SOURCE_SHARE, blur_linear_light, sample_motion_psf
 from uir_data.seeding import draw_seed
 
 LENGTHS = (9, 17, 27)
@@ -31,11 +32,13 @@ EXPOSURES = (1 / 8, 1 / 32, 1 / 128)
 
 class BlurLowLightNoise(Degradation):
     abbrev = "BLN"
+    # 2: lengths in px of the image as degraded; only real light sources expanded, in a random share.
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"len-{n}-ev-1/{round(1 / e)}",
             {"length": n, "exposure": e},
-            f"motion {n} px@512, exposure 1/{round(1 / e)}, photon noise",
+            f"motion {n} px, exposure 1/{round(1 / e)}, photon noise",
         )
         for n in LENGTHS
         for e in EXPOSURES
@@ -51,12 +54,13 @@ class BlurLowLightNoise(Degradation):
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         """Record the three ops: motion PSF (with light-source gain), exposure, sensor noise."""
         spec = self.check_level(level).params
-        psf = sample_motion_psf(rng, spec["length"], spatial_scale(height, width))
+        psf = sample_motion_psf(rng, spec["length"], 1.0)
         exposure = spec["exposure"]
+        keep_lights = bool(rng.random() < LIGHT_SOURCE_SHARE)
         blur = {
             "op": "MB",
             **psf,
-            "highlight_gain": LIGHT_HEADROOM / exposure,
+            "highlight_gain": LIGHT_HEADROOM / exposure if keep_lights else 1.0,
             "domain": "linear",
             "padding": PADDING_NAME,
         }

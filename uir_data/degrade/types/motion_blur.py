@@ -1,9 +1,10 @@
 """MB: motion blur by linear kernels and camera-shake trajectories (research/degradations.md §1.5).
 
-Lengths are px at the 512 px reference, scaled to the image; half of the samples use a straight kernel at a
-random angle, half a random camera-shake path (Boracchi & Foi) of the same path length. Blur integrates
-radiance over the exposure, so it runs in linear light, with saturated pixels expanded first so light
-sources smear into bright streaks instead of dim ones (RSBlur's saturation finding, research §1.5).
+Lengths are px of the image as degraded; half of the samples use a straight kernel at a random angle, half a
+random camera-shake path (Boracchi & Foi) of the same path length. Blur integrates radiance over the
+exposure, so it runs in linear light. In half of the samples the light sources of a night scene (small
+clipped regions, kernels/lowlight.py) are expanded first so they smear into bright streaks instead of dim
+ones (RSBlur's saturation finding, research §1.5); surfaces are never expanded.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.filtering import PADDING_NAME, convolve
 from uir_data.degrade.kernels.lowlight import expand_light_sources
@@ -21,8 +22,18 @@ from uir_data.seeding import draw_seed
 
 LENGTHS = (5, 9, 13, 17, 21, 27, 33, 41)
 SHAKE_SHARE = 0.5
-# Saturated 8-bit pixels are taken as 4x brighter in radiance (a modest, fixed highlight model).
+# Light sources are taken as 2x to 8x brighter in radiance than the clipped 8-bit value, in the share of
+# samples that model them at all; the other samples blur the 8-bit radiance as it is.
 HIGHLIGHT_GAIN = 4.0
+HIGHLIGHT_GAIN_RANGE = (2.0, 8.0)
+LIGHT_SOURCE_SHARE = 0.5
+
+
+def sample_highlight_gain(rng: np.random.Generator) -> float:
+    """Per-sample choice: 1.0 (light sources stay at their 8-bit value) or a gain in HIGHLIGHT_GAIN_RANGE."""
+    expand = rng.random() < LIGHT_SOURCE_SHARE
+    gain = float(rng.uniform(*HIGHLIGHT_GAIN_RANGE))
+    return gain if expand else 1.0
 
 
 def sample_motion_psf(rng: np.random.Generator, length_at_512: float, scale: float) -> dict[str, Any]:
@@ -55,15 +66,17 @@ def blur_linear_light(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
 
 class MotionBlur(Degradation):
     abbrev = "MB"
+    # 2: lengths in px of the image as degraded; light sources only, expanded in a random share of samples.
+    algorithm_version = 2
     levels = tuple(
-        Level(f"len-{n}", {"length": n}, f"path length {n} px@512, linear or camera shake") for n in LENGTHS
+        Level(f"len-{n}", {"length": n}, f"path length {n} px, linear or camera shake") for n in LENGTHS
     )
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
-        """Kernel kind, angle / trajectory seed; length scaled to the image."""
-        length = self.check_level(level).params["length"]
-        psf = sample_motion_psf(rng, length, spatial_scale(height, width))
-        return {**psf, "highlight_gain": HIGHLIGHT_GAIN, "domain": "linear", "padding": PADDING_NAME}
+        """Kernel kind, angle / trajectory seed, light-source gain."""
+        psf = sample_motion_psf(rng, self.check_level(level).params["length"], 1.0)
+        gain = sample_highlight_gain(rng)
+        return {**psf, "highlight_gain": gain, "domain": "linear", "padding": PADDING_NAME}
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blur in linear light; highlights saturate at the sRGB encode."""
