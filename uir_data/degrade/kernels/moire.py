@@ -104,3 +104,22 @@ def recapture(image_linear: np.ndarray, pitch: float, angle_deg: float, phase: t
     masks = stripe_masks(height, width, pitch, angle_deg, phase, fill_x, fill_y, aa_sigma, distortion)
     captured = content * masks
     return demosaic(mosaic(captured, pattern), pattern, demosaic_method)
+
+
+def vignetting(height: int, width: int, strength: float) -> np.ndarray:
+    """(H, W) light falloff 1 − strength·r², r the distance from the centre over the half-diagonal."""
+    ys = (np.arange(height, dtype=np.float32) - np.float32((height - 1) / 2))[:, None]
+    xs = (np.arange(width, dtype=np.float32) - np.float32((width - 1) / 2))[None, :]
+    radius2 = (xs * xs + ys * ys) * np.float32(4.0 / max(height * height + width * width, 1))
+    return np.float32(1.0) - np.float32(strength) * radius2
+
+
+def recapture_tone(captured_linear: np.ndarray, exposure: float, channel_gains: tuple[float, float, float],
+                   black_level: float, vignette: float) -> np.ndarray:
+    """The global shift of a screen photo: the camera's exposure and white balance do not match the
+    display's (brightness and colour cast), the screen's black glows and reflects room light (raised blacks,
+    lower contrast), and the lens darkens the corners. Linear light in and out."""
+    height, width = captured_linear.shape[:2]
+    gains = np.float32(exposure) * np.asarray(channel_gains, np.float32).reshape(1, 1, 3)
+    shifted = captured_linear * gains * vignetting(height, width, vignette)[..., None]
+    return np.float32(black_level) + np.float32(1.0 - black_level) * shifted

@@ -9,27 +9,37 @@ import numpy as np
 from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.bayer import PATTERNS
-from uir_data.degrade.kernels.moire import recapture
+from uir_data.degrade.kernels.moire import recapture, recapture_tone
 
-# Level = strength of the aliasing: the optical low-pass σ (camera px) acting on the sub-pixel pattern,
-# from a strong OLPF (faint moiré) to almost none (§1.16 proposes AA σ 1.2 → 0.3 with ρ in [1, 2]; at σ ≥ 0.9
-# the stripe harmonics are attenuated below visibility for every ρ, so the grid starts lower).
-AA_SIGMAS = (0.9, 0.7, 0.55, 0.45, 0.35, 0.25)
-# Moiré is a camera-pixel phenomenon, so these are in camera pixels and do not scale with image size.
+# Level = strength of the aliasing: the optical low-pass σ (camera px) acting on the sub-pixel pattern.
+# §1.16 proposes AA σ 1.2 → 0.3; at σ ≥ 0.7 the stripe harmonics are attenuated below visibility for most
+# ρ (the former L1-L3 at σ 0.9-0.55 were blur under a moiré label), so the grid runs 0.55 → 0.24: the
+# broad colour bands (low-passed at σ 2 px) have a std of ~3-8 DN on mid-grey at L1 and ~20 DN at L6.
+AA_SIGMAS = (0.55, 0.48, 0.42, 0.36, 0.3, 0.24)
+# Moiré is a camera-pixel phenomenon, so these are in camera pixels.
 # Display pixel size in camera pixels (ρ). Near ρ = 2 the stripe fundamental sits close to the Nyquist
 # frequency of the Bayer R and B sites (period 2), so it aliases to the broad colour bands typical of
-# real recaptures; further from 2 the bands get finer.
-PITCH_RANGE = (1.7, 2.3)
+# real recaptures; below ~1.85 the fundamental is attenuated too much for the bands to show at L1.
+PITCH_RANGE = (1.85, 2.4)
 DISTORTION_RANGE = 0.05  # |k1|, §1.16 proposal
 ROTATION_RANGE_DEG = 12.0
 # The content is band-limited by the lens at a fixed blur for every level, so severity follows the pattern
 # only: at display resolutions the OLPF changes content sharpness far less than it changes the aliased
 # stripe energy, and a level-dependent content blur would fight the moiré in the severity order.
 LENS_SIGMA = 0.5
+# Global tone of a recapture (own ranges, sized on TIP2018-like screen photos): exposure mismatch, white
+# balance cast of R and B against G, screen black + reflected room light (linear), corner falloff.
+EXPOSURE_RANGE = (0.85, 1.05)
+RED_GAIN_RANGE = (0.9, 1.08)
+BLUE_GAIN_RANGE = (0.92, 1.15)
+BLACK_LEVEL_RANGE = (0.002, 0.012)
+VIGNETTE_RANGE = (0.05, 0.3)
 
 
 class Moire(Degradation):
     abbrev = "MR"
+    # 2: visible aliasing from L1 (AA σ 0.55-0.24, ρ 1.85-2.4) and the global tone shift of a recapture.
+    algorithm_version = 2
     levels = tuple(
         Level(f"L{i + 1}-aa{sigma:g}", {"aa_sigma": sigma},
               f"optical low-pass σ={sigma:g} px on the display sub-pixel pattern, ρ in {PITCH_RANGE}")
@@ -50,6 +60,12 @@ class Moire(Degradation):
             "distortion": float(rng.uniform(-DISTORTION_RANGE, DISTORTION_RANGE)),
             "cfa": PATTERNS[int(rng.integers(len(PATTERNS)))],
             "demosaic": "bilinear",
+            "tone": {
+                "exposure": float(rng.uniform(*EXPOSURE_RANGE)),
+                "channel_gains": [float(rng.uniform(*RED_GAIN_RANGE)), 1.0, float(rng.uniform(*BLUE_GAIN_RANGE))],
+                "black_level": float(rng.uniform(*BLACK_LEVEL_RANGE)),
+                "vignette": float(rng.uniform(*VIGNETTE_RANGE)),
+            },
             "domain": "linear",
         }
 
@@ -59,4 +75,7 @@ class Moire(Degradation):
             params["fill_x"], params["fill_y"], params["aa_sigma"], params["lens_sigma"], params["distortion"], params["cfa"],
             params["demosaic"],
         )
-        return linear_to_srgb(captured)
+        tone = params["tone"]
+        shifted = recapture_tone(captured, tone["exposure"], tuple(tone["channel_gains"]), tone["black_level"],
+                                 tone["vignette"])
+        return linear_to_srgb(shifted)
