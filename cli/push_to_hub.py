@@ -28,6 +28,9 @@ def command(
     endpoint: str | None = typer.Option(
         None, "--endpoint", help="Hub URL [default: HF_ENDPOINT, else https://huggingface.co]."
     ),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Export a build that has not finished (the card says how much it holds)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
     """Publish a dataset to the Hugging Face Hub; a rerun after an interruption sends only what is missing."""
@@ -44,6 +47,7 @@ def command(
             export_dir,
             shard_size=shard_size,
             repo_id=repo_id,
+            allow_incomplete=allow_incomplete,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     with progress_bar("checking export") as bar:

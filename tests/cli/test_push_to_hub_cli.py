@@ -82,3 +82,22 @@ def test_bad_repo_id_is_a_usage_error(dataset, tmp_path, capsys):
     assert code == 2
     assert "--repo-id must look like OWNER/NAME" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_an_unfinished_build_is_refused_with_exit_1_unless_allowed(tmp_path, capsys):
+    from testkit import PIPELINE_TYPES, smooth_photo, write_rgb
+
+    from uir_data.build import build_dataset
+
+    for index in range(4):
+        write_rgb(tmp_path / "photos" / f"img{index}.png", smooth_photo(index, 48, 64))
+    root = tmp_path / "partial"
+    build_dataset(root, "demo", sources=(str(tmp_path / "photos"),), types=PIPELINE_TYPES, workers=1,
+                  pairs_per_task=4, task_index=1, num_tasks=2)
+    args = ["push-to-hub", str(root), "--repo-id", "someone/partial", "--export-dir", str(tmp_path / "x"), "--dry-run"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "incomplete: 8 of 16 pairs (2 of 4 tasks); rerun the build to finish, or pass --allow-incomplete" in err
+    assert not (tmp_path / "x").exists()
+    assert main([*args, "--allow-incomplete", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == 8

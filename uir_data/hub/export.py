@@ -13,17 +13,19 @@ footer carries the same export fingerprint (same manifest, same options) and rew
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from uir_data.atomic import TEMP_MARK, atomic_path, remove_stale_temps, write_text_atomic
+from uir_data.dataset_root import require_complete
 from uir_data.errors import UirError
 from uir_data.hub import card
 from uir_data.hub.layout import (
@@ -42,6 +44,7 @@ from uir_data.hub.layout import (
     shard_path,
 )
 from uir_data.manifest import COLUMNS, SPLITS, ManifestError, part_files, read_manifest
+from uir_data.member_io import MemberFileError, RootFiles
 from uir_data.taxonomy import ABBREVS
 
 # `datasets` push_to_hub default (config.MAX_SHARD_SIZE = "500MB", decimal units).
@@ -189,31 +192,23 @@ class _ImageReader:
 
     def __init__(self, root: Path, table: pa.Table, check_hashes: bool):
         self.root = root
+        self.files = RootFiles(root)
         self.check_hashes = check_hashes
         self.sample_ids = table.column("sample_id").to_pylist()
         self.paths = {kind: table.column(f"{kind}_path").to_pylist() for kind in IMAGE_COLUMNS}
         self.sizes = {kind: table.column(f"{kind}_bytes").to_pylist() for kind in IMAGE_COLUMNS}
         self.digests = {kind: table.column(f"{kind}_sha256").to_pylist() for kind in IMAGE_COLUMNS}
 
-    def file_of(self, kind: str, row: int) -> Path:
-        relative = self.paths[kind][row]
-        pure = PurePosixPath(relative)
-        if pure.is_absolute() or ".." in pure.parts or not relative:
-            raise ExportError(
-                f"sample {self.sample_ids[row]}: {kind}_path {relative!r} must be a relative path inside the "
-                "dataset root (no leading '/', no '..')"
-            )
-        return self.root / pure
-
     def read(self, kind: str, row: int) -> bytes:
-        path = self.file_of(kind, row)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
+        relative = self.paths[kind][row]
+        try:  # the path rule every reader of a root applies (no '..', no absolute path, no symlink escape)
+            data = self.files.read(relative)
+        except MemberFileError as error:
             raise ExportError(
-                f"sample {self.sample_ids[row]}: cannot read {kind.upper()} image {path} ({error.strerror}); "
-                "rebuild the dataset or run `uir verify-manifest` on it"
+                f"sample {self.sample_ids[row]}: cannot read {kind.upper()} image {self.root / relative} "
+                f"({error.message}); rebuild the dataset or run `uir verify-manifest` on it"
             ) from None
+        path = self.root / relative
         if len(data) != self.sizes[kind][row]:
             raise ExportError(
                 f"sample {self.sample_ids[row]}: {path} has {len(data)} bytes but the manifest says "
@@ -289,6 +284,21 @@ def _write_shard(
             on_rows(batch.num_rows)
 
 
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a full disk (or quota) while writing `path` into one sentence naming the file and the fix."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        reason = "the disk quota is exceeded" if error.errno == errno.EDQUOT else "no space left on the device"
+        raise ExportError(
+            f"{path}: {reason} while writing the export; free space on that filesystem or choose another "
+            "--export-dir, then rerun the same command (finished shards are kept)"
+        ) from None
+
+
 def _check_target(root: Path, export_dir: Path) -> None:
     if export_dir == root or export_dir in root.parents:
         raise ExportError(f"{export_dir}: the export folder must not be the dataset root or contain it")
@@ -345,6 +355,7 @@ def export_dataset(
     repo_id: str | None = None,
     check_hashes: bool = False,
     cdc: bool = True,
+    allow_incomplete: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write the Hub layout of a dataset root into export_dir; progress(rows_done, rows_total) after each group.
@@ -352,9 +363,14 @@ def export_dataset(
     Every source file is checked against its manifest size; its sha256 only with check_hashes, because
     verify_export hashes the embedded bytes anyway (push-to-hub runs it before uploading), and hashing twice
     costs a third of the export's time (bench/export.py). `cdc=False` drops content-defined chunking: a
-    quarter faster to write, but a re-upload of a changed export no longer dedupes on Xet.
+    quarter faster to write, but a re-upload of a changed export no longer dedupes on Xet. An unfinished
+    build is refused unless `allow_incomplete` (its card then says how much of the plan it holds).
     """
     root = Path(root).resolve()
+    try:
+        status = require_complete(root, allow_incomplete=allow_incomplete)
+    except ManifestError as error:  # an unreadable run record
+        raise ExportError(str(error)) from None
     export_dir = Path(export_dir).resolve() if export_dir is not None else default_export_dir(root)
     shard_size = parse_size(shard_size)
     if row_group_rows <= 0 or row_group_bytes <= 0:
@@ -396,7 +412,8 @@ def export_dataset(
             kept += 1
             advance(len(plan.rows))
         else:
-            _write_shard(target, plan, table, reader, schema, sizes, row_group_rows, row_group_bytes, cdc, advance)
+            with _writing(target):
+                _write_shard(target, plan, table, reader, schema, sizes, row_group_rows, row_group_bytes, cdc, advance)
             written += 1
         files.append(ExportedFile(plan.path, target.stat().st_size, len(plan.rows), plan.degradation, plan.split))
     _remove_strays(export_dir / DATA_DIR, {f.path for f in files}, export_dir)
@@ -404,7 +421,7 @@ def export_dataset(
     assets = []
     for source in _gallery_files(root):
         name = f"{ASSETS_DIR}/{source.name}"
-        with atomic_path(export_dir / name) as tmp:
+        with _writing(export_dir / name), atomic_path(export_dir / name) as tmp:
             tmp.write_bytes(source.read_bytes())
         assets.append(ExportedFile(name, source.stat().st_size))
     _remove_strays(export_dir / ASSETS_DIR, {a.path for a in assets}, export_dir)
@@ -419,7 +436,8 @@ def export_dataset(
         repo_id=repo_id,
         pretty_name=root.name,
     )
-    write_text_atomic(export_dir / CARD_NAME, text)
+    with _writing(export_dir / CARD_NAME):
+        write_text_atomic(export_dir / CARD_NAME, text)
     files += assets
     files.append(ExportedFile(CARD_NAME, (export_dir / CARD_NAME).stat().st_size))
 
@@ -436,8 +454,12 @@ def export_dataset(
         "splits": split_rows,
         "files": [vars(f) for f in files],
     }
+    if status is not None:  # what the build planned, so a partial export (--allow-incomplete) says so
+        record["build"] = {"pairs_planned": status.pairs_planned, "pairs_done": status.pairs_done,
+                           "complete": status.complete}
     # Written last: its presence is what marks the export complete.
-    write_text_atomic(export_dir / EXPORT_MANIFEST, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    with _writing(export_dir / EXPORT_MANIFEST):
+        write_text_atomic(export_dir / EXPORT_MANIFEST, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return ExportResult(
         export_dir=export_dir,
         files=files,

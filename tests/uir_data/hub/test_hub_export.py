@@ -261,3 +261,71 @@ def test_parse_size_reads_decimal_and_binary_units():
     for bad in ("lots", "-5MB", "0", "12XB"):
         with pytest.raises(ExportError, match="size"):
             parse_size(bad)
+
+
+def _partial_build(folder: Path) -> Path:
+    """A real build of which only half the tasks ran (an array job's first index): an unfinished root."""
+    from testkit import PIPELINE_TYPES, smooth_photo, write_rgb
+
+    from uir_data.build import build_dataset
+
+    for index in range(4):
+        write_rgb(folder / "photos" / f"img{index}.png", smooth_photo(index, 48, 64))
+    root = folder / "partial"
+    build_dataset(root, "demo", sources=(str(folder / "photos"),), types=PIPELINE_TYPES, workers=1,
+                  pairs_per_task=4, task_index=0, num_tasks=2)
+    return root
+
+
+def test_an_unfinished_build_is_refused_unless_allowed(tmp_path):
+    from uir_data.dataset_root import IncompleteDatasetError
+
+    root = _partial_build(tmp_path)
+    with pytest.raises(IncompleteDatasetError) as caught:
+        export_dataset(root, tmp_path / "out")
+    assert str(caught.value) == (
+        f"{root}: incomplete: 8 of 16 pairs (2 of 4 tasks); rerun the build to finish, "
+        "or pass --allow-incomplete to use what is there"
+    )
+    assert not (tmp_path / "out").exists()
+    result = export_dataset(root, tmp_path / "out", allow_incomplete=True)
+    assert result.rows == 8
+    record = json.loads((tmp_path / "out" / EXPORT_MANIFEST).read_text())
+    assert record["build"] == {"pairs_planned": 16, "pairs_done": 8, "complete": False}
+
+
+def test_export_applies_the_root_path_rule_to_symlinks(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny")
+    victim = root / "gt" / "img0.png"
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(victim.read_bytes())  # same bytes and size: only the path rule can refuse it
+    victim.unlink()
+    victim.symlink_to(outside)
+    with pytest.raises(ExportError, match=r"cannot read GT image .*img0\.png \(.*leaves the dataset root"):
+        export_dataset(root, tmp_path / "out")
+    assert not (tmp_path / "out" / EXPORT_MANIFEST).exists()
+
+
+def test_a_full_disk_names_the_shard_and_the_fix_and_leaves_no_partial_file(tmp_path):
+    """The kernel's ENOSPC, from /dev/full: the second shard's temp file is made a link to it mid-export."""
+    import os
+
+    from uir_data.atomic import temp_name
+
+    root = make_tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "out"
+    second = out / plan_shards(read_manifest(root), 12_000)[1].path
+
+    def fill_disk(done: int, total: int) -> None:
+        if done == 1:
+            os.symlink("/dev/full", temp_name(second))
+
+    with pytest.raises(ExportError) as caught:
+        export_dataset(root, out, shard_size="12KB", progress=fill_disk)
+    assert str(caught.value) == (
+        f"{second}: no space left on the device while writing the export; free space on that filesystem or "
+        "choose another --export-dir, then rerun the same command (finished shards are kept)"
+    )
+    assert not os.path.lexists(temp_name(second)) and not second.exists()
+    assert not (out / EXPORT_MANIFEST).exists()
+    assert export_dataset(root, out, shard_size="12KB").shards_kept == 1  # the rerun keeps the finished shard
