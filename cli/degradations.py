@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cli.output import print_json, stdout
 
@@ -31,7 +32,7 @@ def command(
     for r in records:
         table.add_row(
             str(r["label"]), r["abbrev"], r["name"], r["family"], " + ".join(r["components"]),
-            str(r["levels"]) if r["implemented"] else "[red]missing",
+            str(r["levels"]) if r["implemented"] else Text("missing", style="red"),
         )
     stdout.print(table)
     stdout.print(f"{len(records)} types, {sum(r['levels'] for r in records)} levels")
