@@ -7,6 +7,7 @@ The recipe hash (over the resolved recipe) is stored in the run folder and in ma
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -16,7 +17,8 @@ from typing import Any
 from uir_data.errors import UsageError
 from uir_data.taxonomy import ABBREVS, get_type
 
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "manifests" / "recipes"
+# uir_data/manifests links to the top-level manifests/ in a checkout and is a copy in an installed wheel.
+RECIPES_DIR = Path(str(importlib.resources.files("uir_data") / "manifests" / "recipes"))
 LEVEL_MODES = ("spread", "all", "random", "named")
 
 
