@@ -32,10 +32,21 @@ def test_every_kernel_is_odd_normalised_and_covers_three_sigma(size):
             assert kernel.shape[0] // 2 >= 3 * max(spec["sigma_x"], spec.get("sigma_y", 0)) - 1e-9
 
 
-def test_sigma_scales_with_the_short_side():
-    level = next(i for i, lv in enumerate(GB.levels) if lv.name == "iso-s2")
-    assert GB.sample(make_rng(0), level, 512, 900)["kernel"]["sigma_x"] == pytest.approx(2.0)
-    assert GB.sample(make_rng(0), level, 256, 300)["kernel"]["sigma_x"] == pytest.approx(1.0)
+def _impulse_width(level: int, side: int) -> float:
+    """Second moment (px²) of the blurred image of one bright point in a side x side frame."""
+    image = np.zeros((side, side, 3), dtype=np.float32)
+    image[side // 2, side // 2] = 1.0
+    params = {**GB.sample(make_rng(level), level, side, side), "domain": "srgb"}
+    response = GB.apply_float(image, params)[..., 0].astype(np.float64)
+    window = response[side // 2 - 40 : side // 2 + 41, side // 2 - 40 : side // 2 + 41]
+    return second_moment(window / window.sum())
+
+
+@pytest.mark.parametrize("name", ["iso-s0.5", "iso-s2", "aniso-5x2", "plateau-s3-b1", "sinc-0.25pi"])
+def test_a_level_is_the_same_psf_on_a_small_and_a_large_image(name):
+    level = next(i for i, lv in enumerate(GB.levels) if lv.name == name)
+    assert _impulse_width(level, 2048) == pytest.approx(_impulse_width(level, 512), rel=1e-6)
+    assert _impulse_width(level, 2048) == pytest.approx(_impulse_width(level, 96), rel=1e-6)
 
 
 def test_anisotropic_kernel_is_elongated_along_its_angle():

@@ -1,9 +1,10 @@
 """GB: Gaussian-family and sinc blur — isotropic, anisotropic, generalized, plateau, jinc (research §1.7).
 
-34 levels at the 512 px reference, each family ordered by increasing blur: σ grows, generalized and plateau
-β shrink (heavier tails = wider kernel), sinc cutoff shrinks. Sizes and σ scale with the short side; the sinc
-cutoff (a frequency) scales inversely and is capped at Nyquist. Blur runs in sRGB like Real-ESRGAN by default;
-30 % of samples blur in linear light (lens blur is physical in radiance, pitfall P1).
+34 levels, each family ordered by increasing blur: σ grows, generalized and plateau β shrink (heavier tails =
+wider kernel), sinc cutoff shrinks. σ, sizes and cutoffs are in pixels of the image as degraded, as in
+Real-ESRGAN's kernels (σ ≤ 3 px on 256-px crops), so a level is the same PSF on every source size. Blur runs in
+sRGB like Real-ESRGAN by default; 30 % of samples blur in linear light (lens blur is physical in radiance,
+pitfall P1).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_size, odd_size
 from uir_data.degrade.kernels.filtering import PADDING_NAME, apply_psf
@@ -24,20 +25,20 @@ GENERALIZED_BETAS = (4, 2, 1, 0.5)
 PLATEAU_BETAS = (2, 1.5, 1)
 FAMILY_SIGMAS = (1.5, 3)
 SINC_CUTOFFS = (0.8, 0.65, 0.5, 0.4, 1 / 3, 0.25)  # × π rad/px
-SINC_SIZE_AT_512 = 21
+SINC_SIZE = 21
 LINEAR_SHARE = 0.3
 
 
 def _levels() -> tuple[Level, ...]:
     levels = [
-        Level(f"iso-s{s:g}", {"shape": "iso", "sigma": s}, f"isotropic Gaussian σ = {s:g} px@512")
+        Level(f"iso-s{s:g}", {"shape": "iso", "sigma": s}, f"isotropic Gaussian σ = {s:g} px")
         for s in ISO_SIGMAS
     ]
     levels += [
         Level(
             f"aniso-{a:g}x{b:g}",
             {"shape": "aniso", "sigma_x": a, "sigma_y": b},
-            f"anisotropic σ = ({a:g}, {b:g}) px@512, random angle",
+            f"anisotropic σ = ({a:g}, {b:g}) px, random angle",
         )
         for a, b in ANISO_SIGMAS
     ]
@@ -47,15 +48,15 @@ def _levels() -> tuple[Level, ...]:
                 Level(
                     f"{shape}-s{sigma:g}-b{b:g}",
                     {"shape": shape, "sigma": sigma, "beta": b},
-                    f"{shape} kernel σ = {sigma:g} px@512, β = {b:g}",
+                    f"{shape} kernel σ = {sigma:g} px, β = {b:g}",
                 )
                 for b in betas
             ]
     levels += [
         Level(
             f"sinc-{c:.3g}pi",
-            {"shape": "sinc", "cutoff_pi": c, "size": SINC_SIZE_AT_512},
-            f"jinc low-pass ω = {c:.3g}π, {SINC_SIZE_AT_512}x{SINC_SIZE_AT_512} @512",
+            {"shape": "sinc", "cutoff_pi": c, "size": SINC_SIZE},
+            f"jinc low-pass ω = {c:.3g}π, {SINC_SIZE}x{SINC_SIZE} px",
         )
         for c in SINC_CUTOFFS
     ]
@@ -73,14 +74,14 @@ def _runs(levels: tuple[Level, ...]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(v) for v in groups.values())
 
 
-def kernel_spec(level_params: dict[str, Any], scale: float, angle_deg: float) -> dict[str, Any]:
-    """The concrete kernel params (pixel units of this image) for a GB level at a spatial scale."""
+def kernel_spec(level_params: dict[str, Any], angle_deg: float) -> dict[str, Any]:
+    """The concrete kernel params (pixel units of the image) for a GB level."""
     shape = level_params["shape"]
     if shape == "iso":
-        sigma = level_params["sigma"] * scale
+        sigma = level_params["sigma"]
         return {"shape": "iso", "sigma_x": sigma, "size": gaussian_size(sigma)}
     if shape == "aniso":
-        sx, sy = level_params["sigma_x"] * scale, level_params["sigma_y"] * scale
+        sx, sy = level_params["sigma_x"], level_params["sigma_y"]
         return {
             "shape": "aniso",
             "sigma_x": sx,
@@ -89,7 +90,7 @@ def kernel_spec(level_params: dict[str, Any], scale: float, angle_deg: float) ->
             "size": gaussian_size(sx, sy),
         }
     if shape in ("generalized", "plateau"):
-        sigma = level_params["sigma"] * scale
+        sigma = level_params["sigma"]
         return {
             "shape": shape,
             "sigma_x": sigma,
@@ -97,8 +98,8 @@ def kernel_spec(level_params: dict[str, Any], scale: float, angle_deg: float) ->
             "beta": level_params["beta"],
             "size": gaussian_size(sigma),
         }
-    cutoff = min(math.pi, level_params["cutoff_pi"] * math.pi / scale)
-    return {"shape": "sinc", "cutoff": cutoff, "size": odd_size(level_params["size"] // 2 * scale)}
+    cutoff = min(math.pi, level_params["cutoff_pi"] * math.pi)
+    return {"shape": "sinc", "cutoff": cutoff, "size": odd_size(level_params["size"] // 2)}
 
 
 def blur_image(image: np.ndarray, kernel_params: dict[str, Any], domain: str) -> np.ndarray:
@@ -113,21 +114,17 @@ def blur_image(image: np.ndarray, kernel_params: dict[str, Any], domain: str) ->
 
 class GaussianBlur(Degradation):
     abbrev = "GB"
+    # 2: σ, sizes and cutoffs in px of the image as degraded (version 1 scaled them with the short side).
+    algorithm_version = 2
     levels = _levels()
     monotone_runs: ClassVar = _runs(levels)
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
-        """Scale the level's kernel to the image and draw its angle and the blur domain."""
+        """The level's kernel with a random angle, and the blur domain."""
         spec = self.check_level(level).params
         angle = float(rng.uniform(0.0, 180.0))
         domain = "linear" if rng.random() < LINEAR_SHARE else "srgb"
-        scale = spatial_scale(height, width)
-        return {
-            "kernel": kernel_spec(spec, scale, angle),
-            "domain": domain,
-            "padding": PADDING_NAME,
-            "scale": scale,
-        }
+        return {"kernel": kernel_spec(spec, angle), "domain": domain, "padding": PADDING_NAME}
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Convolve with the recorded kernel."""

@@ -1,4 +1,4 @@
-"""BJ: isotropic Gaussian blur then JPEG, σ ∈ {1, 2, 3, 4} px@512 × q ∈ {70, 50, 30, 15} (research §1.17).
+"""BJ: isotropic Gaussian blur then JPEG, σ ∈ {1, 2, 3, 4} px × q ∈ {70, 50, 30, 15} (research §1.17).
 
 Blur before compression, as in Real-ESRGAN / BSRGAN (optics come before the encoder). Levels are σ-major;
 severity is checked along both axes of the grid (more blur at fixed q, lower q at fixed blur).
@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.kernels.filtering import PADDING_NAME
 from uir_data.degrade.types.gaussian_blur import blur_image, kernel_spec
 from uir_data.degrade.types.jpeg import apply_jpeg, sample_jpeg
@@ -28,11 +28,13 @@ def grid_runs(rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
 
 class BlurJPEG(Degradation):
     abbrev = "BJ"
+    # 2: σ in px of the image as degraded (version 1 scaled it with the short side).
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"s{s}-q{q}",
             {"sigma": s, "quality": q},
-            f"isotropic Gaussian σ = {s} px@512, then JPEG q{q} 4:2:0",
+            f"isotropic Gaussian σ = {s} px, then JPEG q{q} 4:2:0",
         )
         for s in SIGMAS
         for q in QUALITIES
@@ -40,9 +42,9 @@ class BlurJPEG(Degradation):
     monotone_runs: ClassVar = grid_runs(len(SIGMAS), len(QUALITIES))
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
-        """Record both ops: the scaled blur kernel and the JPEG op."""
+        """Record both ops: the blur kernel and the JPEG op."""
         spec = self.check_level(level).params
-        kernel = kernel_spec({"shape": "iso", "sigma": spec["sigma"]}, spatial_scale(height, width), 0.0)
+        kernel = kernel_spec({"shape": "iso", "sigma": spec["sigma"]}, 0.0)
         blur = {"op": "GB", "kernel": kernel, "domain": "srgb", "padding": PADDING_NAME}
         return {"ops": [blur, {"op": "J", **sample_jpeg(rng, spec["quality"])}]}
 

@@ -3,7 +3,7 @@
 Two rounds of [blur -> random resize -> Gaussian or Poisson noise -> JPEG], then [resize to H/s + sinc] and
 JPEG in random order, then bicubic back to the input size so LQ and GT share one size. Six levels: s ∈ {2, 4}
 × strength {mild (StableSR-like round 1), standard (Real-ESRGAN x4plus yml), strong (JPEG [20, 80], noise
-σ [5, 35])}. Kernel widths, sinc cutoffs and resize targets are px@512 and scale with the image; the Poisson
+σ [5, 35])}. Kernel widths and sinc cutoffs are in pixels of the image as degraded, as in Real-ESRGAN; the Poisson
 term uses a fixed 256 photons at full scale (not BasicSR's content-dependent λ, pitfall P9).
 
 Every continuous draw is lo + u·(hi - lo) with u drawn in the same order at every level, so one rng state
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_size, odd_size
 from uir_data.degrade.kernels.filtering import PADDING_NAME, apply_psf
 from uir_data.degrade.kernels.noise import add_poisson_noise, gaussian_noise
@@ -107,20 +107,17 @@ def _between(u: float, bounds: tuple[float, float]) -> float:
     return bounds[0] + u * (bounds[1] - bounds[0])
 
 
-def _sample_kernel(
-    rng: np.random.Generator, sigma_range: tuple[float, float], scale: float
-) -> dict[str, Any]:
+def _sample_kernel(rng: np.random.Generator, sigma_range: tuple[float, float]) -> dict[str, Any]:
     """One Real-ESRGAN mixed kernel (or a sinc with prob 0.1), in this image's pixels."""
     u_sinc, u_shape, u_sx, u_sy, u_angle, u_beta, u_beta_side, u_size, u_cut = rng.random(9)
-    size_512 = 7 + 2 * int(u_size * 8)  # odd 7..21, as Real-ESRGAN
+    size = 7 + 2 * int(u_size * 8)  # odd 7..21, as Real-ESRGAN
     if u_sinc < SINC_PROB:
-        low = math.pi / 3 if size_512 < 13 else math.pi / 5
-        cutoff = min(math.pi, _between(u_cut, (low, math.pi)) / scale)
-        return {"shape": "sinc", "cutoff": cutoff, "size": odd_size(size_512 // 2 * scale)}
+        low = math.pi / 3 if size < 13 else math.pi / 5
+        return {"shape": "sinc", "cutoff": _between(u_cut, (low, math.pi)), "size": odd_size(size // 2)}
     cumulative = np.cumsum([p for _, p in KERNEL_CHOICES])
     name = KERNEL_CHOICES[int(np.searchsorted(cumulative, u_shape * cumulative[-1], side="right"))][0]
-    sx = _between(u_sx, sigma_range) * scale
-    sy = sx if name.endswith("iso") and not name.endswith("aniso") else _between(u_sy, sigma_range) * scale
+    sx = _between(u_sx, sigma_range)
+    sy = sx if name.endswith("iso") and not name.endswith("aniso") else _between(u_sy, sigma_range)
     spec: dict[str, Any] = {"sigma_x": sx, "sigma_y": sy, "angle_deg": _between(u_angle, (-180.0, 180.0))}
     if name.startswith("generalized"):
         # β half the time below 1, half above (BasicSR); ranges β_g [0.5, 4], β_p [1, 2].
@@ -181,6 +178,8 @@ def _sample_resize(rng: np.random.Generator, probs, ranges, size: tuple[int, int
 
 class HighOrder(Degradation):
     abbrev = "DNBJ"
+    # 2: kernels in px of the image as degraded (version 1 scaled them with the short side).
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"x{s}-{name}",
@@ -196,14 +195,13 @@ class HighOrder(Degradation):
         """Draw the whole op chain with the sizes it will produce; every op's params are recorded."""
         spec = self.check_level(level).params
         preset = STRENGTHS[spec["strength"]]
-        scale = spatial_scale(height, width)
         ops: list[dict[str, Any]] = []
         size = (height, width)
         target = scaled_size(height, width, 1.0 / spec["scale"])
         for round_name in ("round1", "round2"):
             ranges = preset[round_name]
             use_blur = rng.random() < BLUR_PROB[round_name]
-            kernel = _sample_kernel(rng, ranges["sigma"], scale)
+            kernel = _sample_kernel(rng, ranges["sigma"])
             if use_blur:
                 ops.append({"op": "GB", "kernel": kernel, "padding": PADDING_NAME})
             # Round 1 resizes relative to the input; round 2 relative to the final low-resolution size.
@@ -219,12 +217,12 @@ class HighOrder(Degradation):
         to_target = {"op": "DS", "mode": RESIZE_MODES[int(u_mode * 3)], "size": list(target)}
         final = [to_target]
         if u_sinc < FINAL_SINC_PROB:
-            cutoff = min(math.pi, _between(u_cut, (math.pi / 3, math.pi)) / scale)
-            size_512 = 7 + 2 * int(u_size * 8)
+            cutoff = _between(u_cut, (math.pi / 3, math.pi))
+            size = 7 + 2 * int(u_size * 8)
             final.append(
                 {
                     "op": "GB",
-                    "kernel": {"shape": "sinc", "cutoff": cutoff, "size": odd_size(size_512 // 2 * scale)},
+                    "kernel": {"shape": "sinc", "cutoff": cutoff, "size": odd_size(size // 2)},
                     "padding": PADDING_NAME,
                 }
             )
@@ -234,7 +232,6 @@ class HighOrder(Degradation):
             "ops": ops,
             "scale_factor": spec["scale"],
             "strength": spec["strength"],
-            "scale": scale,
             "domain": "srgb",
         }
 
