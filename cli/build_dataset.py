@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from cli.output import print_json, progress_bar, stderr, stdout
+from cli.output import print_json, print_warning, progress_bar, stderr, stdout
 from uir_data.errors import UsageError
 from uir_data.taxonomy import parse_type_list
 
@@ -30,16 +31,25 @@ def command(
     pairs_per_task: int | None = typer.Option(
         None, "--pairs-per-task", help="Pairs per task, i.e. per manifest part (default: from the plan size, 16..1000)."
     ),
+    max_pixels: int | None = typer.Option(
+        None,
+        "--max-pixels",
+        help="Skip clean images larger than this many pixels, checked from the header before decoding "
+        "(default: the recipe's [image] max_pixels, 40000000).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a paired dataset: plan -> tasks -> shards; rerunning into the same folder resumes."""
     from uir_data.build import build_dataset
+    from uir_data.executors import sigterm_as_interrupt
 
     try:
         type_filter = parse_type_list(types) if types else None
     except ValueError as error:
         raise UsageError(f"--types: {error}") from None
-    with progress_bar("building") as progress:
+    # Ctrl-C and SIGTERM stop the build at once; the library turns them into BuildInterrupted (exit 130),
+    # which says how far it got and how to resume.
+    with sigterm_as_interrupt(), progress_bar("building") as progress:
         bar = progress.add_task("building", total=None)
 
         def on_start(plan, pending_pairs):
@@ -59,6 +69,7 @@ def command(
             num_tasks=num_tasks,
             allow_missing=allow_missing,
             pairs_per_task=pairs_per_task,
+            max_pixels=max_pixels,
             on_start=on_start,
             on_task_done=lambda result: progress.advance(bar, result.planned),
         )
@@ -78,7 +89,7 @@ def _render(summary) -> None:
     for abbrev, by_split in summary.pairs_by_type_split.items():
         table.add_row(abbrev, *(str(by_split.get(s, 0)) for s in splits), str(sum(by_split.values())))
     totals = [sum(b.get(s, 0) for b in summary.pairs_by_type_split.values()) for s in splits]
-    table.add_row("[bold]all", *(f"[bold]{t}" for t in totals), f"[bold]{summary.pairs_written}")
+    table.add_row(*(Text(str(cell), style="bold") for cell in ("all", *totals, summary.pairs_written)))
     stdout.print(table)
     state = "complete" if summary.complete else "partial (other array jobs still to run)"
     stdout.print(
@@ -86,8 +97,8 @@ def _render(summary) -> None:
         f"{summary.tasks_skipped}; {len(summary.rejected)} inputs rejected; {summary.seconds:.1f} s"
     )
     for rejection in summary.rejected[:20]:
-        stderr.print(f"[yellow]rejected[/] {rejection['file']}: {rejection['reason']}", highlight=False)
+        print_warning("rejected", f"{rejection['file']}: {rejection['reason']}")
     if len(summary.rejected) > 20:
         stderr.print(f"... and {len(summary.rejected) - 20} more in {summary.out}/rejected.jsonl")
     for name in summary.missing_datasets:
-        stderr.print(f"[yellow]missing[/] dataset {name} (skipped with --allow-missing)")
+        print_warning("missing", f"dataset {name} (skipped with --allow-missing)")

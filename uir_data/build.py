@@ -20,8 +20,8 @@ from uir_data import ENGINE_VERSION
 from uir_data.atomic import remove_stale_temps, write_text_atomic
 from uir_data.build_lock import LOCK_FILE, SUMMARY_LOCK_FILE, build_lock, summary_lock
 from uir_data.errors import UirError, UsageError
-from uir_data.manifest import MANIFEST_DIRNAME
 from uir_data.executors import run_tasks
+from uir_data.manifest import MANIFEST_DIRNAME
 from uir_data.plan import (
     Plan,
     Unit,

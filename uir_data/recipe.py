@@ -58,7 +58,7 @@ class Recipe:
         default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1}
     )
     min_side: int = 32
-    max_pixels: int = 64_000_000
+    max_pixels: int = 40_000_000  # ~45 bytes per pixel at peak in a worker: 40 MP ~ 1.8 GB (issue 10 item 12)
     max_side: int = 0  # 0 keeps the clean image's size; otherwise downscale (area) to this long side
     synthetic: tuple[SyntheticBlock, ...] = ()
     paired: tuple[PairedBlock, ...] = ()
@@ -169,7 +169,7 @@ def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
         seed=int(data.get("seed", 0)),
         split_fractions=splits,
         min_side=int(image.get("min_side", 32)),
-        max_pixels=int(image.get("max_pixels", 64_000_000)),
+        max_pixels=int(image.get("max_pixels", 40_000_000)),
         max_side=int(image.get("max_side", 0)),
         synthetic=tuple(synthetic),
         paired=tuple(paired),
