@@ -201,7 +201,7 @@ def _check_overrides_used(recipe: Recipe, overrides: dict[str, Path]) -> None:
         users = [r for r in bundled_recipe_names() if normalise(adapter.name) in recipe_dataset_keys(load_recipe(r))]
         hint = f"recipes that use it: {', '.join(users)}" if users else "no bundled recipe uses it"
         raise UsageError(
-            f"--source {name}=...: recipe {recipe.name!r} does not read dataset {adapter.name} (with these --types), "
+            f"--source {adapter.name}=...: recipe {recipe.name!r} (after --types) does not read dataset {adapter.name}, "
             f"so it would be ignored; {hint}. Pass one of them with --recipe, or drop this --source"
         )
 

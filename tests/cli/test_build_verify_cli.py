@@ -52,3 +52,21 @@ def test_degradations_lists_all_nineteen(run_cli, capsys):
     listing = json.loads(capsys.readouterr().out)
     assert [t["abbrev"] for t in listing["types"]][:3] == ["GN", "RN", "MB"]
     assert len(listing["types"]) == 19
+
+
+def test_impossible_build_options_exit_2_with_one_sentence(tmp_path, photo_folder, run_cli, capsys):
+    (tmp_path / "a-file").write_text("x")
+    cases = [
+        (("--types", ","), "--types names no type"),
+        (("--workers", "0"), "--workers must be at least 1, got 0"),
+        (("--workers", "-1"), "--workers must be at least 1, got -1"),
+        (("--pairs-per-task", "0"), "--pairs-per-task must be at least 1, got 0"),
+        (("--pairs-per-task", "-5"), "--pairs-per-task must be at least 1, got -5"),
+    ]
+    for options, message in cases:
+        assert run_cli("build-dataset", "--out", tmp_path / "d", "--source", photo_folder, *options) == 2, options
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+    assert run_cli("build-dataset", "--out", tmp_path / "a-file", "--source", photo_folder) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

@@ -224,3 +224,68 @@ def test_sweep_recipe_covers_every_type_and_level_once_per_image(tmp_path):
         assert sorted(covered) == sorted(expected)
     assert summary.pairs_written == 2 * len(expected)
     assert verify_manifest(tmp_path / "sweep").ok
+
+
+def hold_lock_in_another_process(out: Path, *args: int):
+    """A real second process holding the root's build lock (as a running build would) until killed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; from uir_data.build_lock import build_lock\n"
+        f"with build_lock(__import__('pathlib').Path({str(out)!r}), *{args!r}):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_second_build_into_the_same_folder_is_refused_and_a_killed_holder_leaves_no_stale_lock(
+    tmp_path, photo_folder
+):
+    import signal
+
+    from uir_data.build_lock import BuildLockedError
+
+    out = tmp_path / "d"
+    build(out, photo_folder, limit=4)
+    holder = hold_lock_in_another_process(out)
+    try:
+        with pytest.raises(BuildLockedError, match=rf"is being built by another uir process \(pid {holder.pid}\)"):
+            build(out, photo_folder, limit=4)
+        with pytest.raises(BuildLockedError, match="another uir process"):  # array jobs wait for no plain build
+            build(out, photo_folder, limit=4, task_index=0, num_tasks=2)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert build(out, photo_folder, limit=4).complete  # the kernel dropped the dead holder's lock
+
+
+def test_array_jobs_share_the_root_but_each_index_runs_once(tmp_path, photo_folder):
+    import signal
+
+    from uir_data.build_lock import BuildLockedError
+
+    out = tmp_path / "d"
+    out.mkdir()
+    holder = hold_lock_in_another_process(out, 0, 2)
+    try:
+        partial = build(out, photo_folder, pairs_per_task=4, task_index=1, num_tasks=2)
+        assert partial.tasks_run > 0 and not partial.complete
+        with pytest.raises(BuildLockedError, match="--task-index 0 --num-tasks 2 is already running"):
+            build(out, photo_folder, pairs_per_task=4, task_index=0, num_tasks=2)
+        with pytest.raises(BuildLockedError, match="another uir process"):
+            build(out, photo_folder, pairs_per_task=4)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert build(out, photo_folder, pairs_per_task=4, task_index=0, num_tasks=2).complete
+
+
+def test_a_source_override_the_recipe_never_reads_is_refused_naming_the_recipes_that_do(tmp_path, photo_folder):
+    sidd = tmp_path / "SIDD"
+    sidd.mkdir()
+    with pytest.raises(UsageError, match=r"--source SIDD=...: recipe 'demo' \(after --types\) does not read dataset SIDD.*recipes that use it: 12d, uir-2\.5m"):
+        build_dataset(tmp_path / "d", "demo", sources=(str(photo_folder), f"SIDD={sidd}"))
+    assert not (tmp_path / "d").exists()
