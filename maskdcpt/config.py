@@ -68,7 +68,7 @@ class OptimConfig:
     schedule_finetune: str = "cosine"  # paper (mixed fine-tune): cosine decay to 1e-6
     min_lr: float = 1e-6
     warmup_steps: int = 0
-    grad_clip: float = 0.0  # max global grad norm; 0 disables
+    grad_clip: float = 0.0  # max global grad norm; 0 disables (DCPT's pre-training code does not clip)
     ema_decay: float = 0.999  # BasicSR default; the paper evaluates EMA weights but gives no decay
 
 
@@ -76,7 +76,7 @@ class OptimConfig:
 class PretrainConfig:
     mask_ratio: float = 0.5  # paper Table VII: 50% best
     mask_patch: int = 16  # paper Table VIII: 16x16 patches best
-    focal_gamma: float = 2.0  # unstated in the paper; gamma 2 per research/paper.md §6.3
+    focal_gamma: float = 0.0  # unstated in the paper; 0 (cross-entropy) is the official focal class's default
     pixel_weight: float = 1.0  # alpha of Eq. 5
     cls_weight: float = 1.0
 

@@ -30,6 +30,16 @@ def repeat_counts(degradations: Sequence[str], factors: Mapping[str, int]) -> np
     return np.array([int(factors.get(d, 1)) for d in degradations], dtype=np.int64)
 
 
+def epoch_shares(degradations: Sequence[str], factors: Mapping[str, int]) -> dict[str, float]:
+    """Each class's fraction of one epoch's samples after repeats (what the classifier and the L1 see)."""
+    counts = repeat_counts(degradations, factors)
+    totals: dict[str, int] = {}
+    for abbrev, count in zip(degradations, counts.tolist(), strict=True):
+        totals[abbrev] = totals.get(abbrev, 0) + count
+    epoch = sum(totals.values())
+    return {abbrev: total / epoch for abbrev, total in totals.items()} if epoch else {}
+
+
 class StepSampler:
     """Yields, for each step from `start_step`, this rank's list of (row, epoch, offset) items."""
 

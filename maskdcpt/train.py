@@ -31,7 +31,7 @@ from maskdcpt.ema import EMA
 from maskdcpt.evaluate import Restorer, build_model, evaluate
 from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights, random_patch_mask
 from maskdcpt.runlog import MetricsLog, ProgressLine
-from maskdcpt.sampling import StepSampler, keyed_rng, repeat_counts
+from maskdcpt.sampling import StepSampler, epoch_shares, keyed_rng, repeat_counts
 from uir_data.atomic import write_text_atomic
 
 CONFIG_FILE = "config.toml"
@@ -239,9 +239,12 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     loader = iter(make_loader(dataset, sampler, config.data.workers))
     if ctx.is_main and start == 0:
         counts = train_index.type_counts()
+        shares = epoch_shares(train_index.degradations, config.data.repeat_factors)
         progress.message(f"{stage}: {len(train_index)} train pairs ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
                          f"epoch of {sampler.epoch_len} samples, global batch {config.data.batch_size} on "
                          f"{ctx.world_size} rank(s), {device}")
+        progress.message("epoch share per class (after repeat factors): "
+                         + ", ".join(f"{k} {shares[k]:.1%}" for k in counts))
 
     # --- the loop -----------------------------------------------------------------------------------------
     names = ["loss", "l1", "focal", "acc"] if stage == "pretrain" else ["loss", "l1"]

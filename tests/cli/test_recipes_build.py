@@ -71,7 +71,7 @@ def test_recipes_name_known_datasets_and_the_paper_repeat_factors():
         for block in recipe.synthetic:
             for source in block.sources:
                 get_adapter(source)
-    assert load_recipe("5d").repeat_factors == {"H": 1, "RS": 300, "GN": 15, "MB": 5, "LL": 60}
+    assert load_recipe("5d").repeat_factors == {"H": 1, "RS": 300, "GN": 5, "MB": 5, "LL": 60}
     twelve = load_recipe("12d")
     assert len(twelve.repeat_factors) == 13 and "RSD" not in twelve.repeat_factors
     full = load_recipe(str(RECIPES_DIR / "uir-2.5m.toml"))

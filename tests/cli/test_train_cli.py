@@ -37,6 +37,9 @@ def test_train_prints_json_and_a_rerun_resumes(dataset: Path, tmp_path: Path, ca
     summary = json.loads(captured.out)
     assert summary["step"] == 3 and summary["stage"] == "pretrain" and summary["checkpoint"].endswith("step-00000003")
     assert "step 3/3" in captured.err and "acc" in captured.err and "img/s" in captured.err
+    # the toy set has 6 scenes per type, no repeat factors: each of the 5 classes is a fifth of an epoch
+    assert "epoch share per class (after repeat factors): GB 20.0%, GN 20.0%, H 20.0%, J 20.0%, LL 20.0%" in " ".join(
+        captured.err.split())
     assert (run / "config.toml").is_file()
     assert main([*argv, "--max-steps", "5"]) == 0
     captured = capsys.readouterr()

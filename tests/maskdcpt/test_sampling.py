@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from maskdcpt.sampling import StepSampler, repeat_counts
+from maskdcpt.sampling import StepSampler, epoch_shares, repeat_counts
 
 
 def test_repeat_factors_set_how_often_each_class_appears_per_epoch():
@@ -45,3 +48,34 @@ def test_rank_shards_tile_the_single_process_batch():
 def test_global_batch_must_split_over_ranks():
     with pytest.raises(ValueError, match="not divisible"):
         StepSampler(np.ones(4, dtype=np.int64), 6, seed=0, world_size=4)
+
+
+@pytest.mark.parametrize("world_size", [1, 2, 3, 8])
+def test_ranks_split_each_global_batch_with_no_sample_read_twice(world_size: int):
+    counts = np.ones(100, dtype=np.int64)  # 100 rows, each once per epoch; batch 24 straddles epochs at times
+    single = StepSampler(counts, 24, seed=7, end_step=12)
+    ranks = [StepSampler(counts, 24, seed=7, rank=r, world_size=world_size, end_step=12) for r in range(world_size)]
+    for step in range(12):
+        shares = [r.items(step) for r in ranks]
+        assert all(len(share) == 24 // world_size for share in shares)
+        merged = sum(shares, [])
+        assert merged == single.items(step)  # together the ranks read exactly the global batch, in order
+        positions = [(epoch, offset) for _, epoch, offset in merged]
+        assert len(set(positions)) == 24  # no (epoch, position) read by two ranks or twice by one
+        if len({epoch for epoch, _ in positions}) == 1:
+            assert len({row for row, _, _ in merged}) == 24  # within one epoch: 24 distinct rows
+
+
+def test_the_5d_recipe_factors_give_the_papers_class_shares():
+    recipe = tomllib.loads((Path(__file__).parents[2] / "manifests/recipes/5d.toml").read_text())
+    factors = recipe["training"]["repeat_factors"]
+    # Train rows the 5d recipe writes: RESIDE OTS 72,135, Rain200L 200, BSD400+WED 5,144 images x 3 sigmas,
+    # GoPro train 2,103, LOL-v1 485.
+    rows = {"H": 72135, "RS": 200, "GN": 3 * 5144, "MB": 2103, "LL": 485}
+    shares = epoch_shares([k for k, n in rows.items() for _ in range(n)], factors)
+    # The paper's sampler repeats each clean image: H x1, RS x300, GN x15, MB x5, LL x60.
+    paper = {"H": 72135 * 1, "RS": 200 * 300, "GN": 5144 * 15, "MB": 2103 * 5, "LL": 485 * 60}
+    total = sum(paper.values())
+    for abbrev, images in paper.items():
+        assert shares[abbrev] == pytest.approx(images / total, abs=1e-12)
+    assert round(shares["GN"], 2) == 0.31 and round(shares["H"], 2) == 0.29

@@ -31,7 +31,9 @@ def test_paper_presets_hold_the_paper_hyper_parameters():
         assert (config.optim.schedule_pretrain, config.optim.schedule_finetune, config.optim.min_lr) == (
             "constant", "cosine", 1e-6)
         assert (config.run.steps, config.data.batch_size, config.data.crop_size) == (100_000, 16, 256)
-        assert config.data.repeat_factors == {"H": 1, "RS": 300, "GN": 15, "MB": 5, "LL": 60}
+        assert config.data.repeat_factors == {"H": 1, "RS": 300, "GN": 5, "MB": 5, "LL": 60}  # GN: x15 / 3 sigmas
+        # The evidence: the official code's focal gamma default (0) and no clipping in DCPT's pre-training.
+        assert (config.pretrain.focal_gamma, config.optim.grad_clip) == (0.0, 0.0)
         assert (config.pretrain.mask_ratio, config.pretrain.mask_patch) == (0.5, 16)
     assert load_preset("nafnet-5d").model.kwargs["enc_blk_nums"] == [1, 1, 1, 28]
 

@@ -22,7 +22,7 @@ def test_uir_2_5m_targets_sum_to_the_paper_total():
 def test_5d_pins_gaussian_sigma_15_25_50_and_records_repeat_factors():
     recipe = load_recipe("5d")
     assert recipe.synthetic[0].level_names == ("gaussian-s15", "gaussian-s25", "gaussian-s50")
-    assert recipe.repeat_factors == {"H": 1, "RS": 300, "GN": 15, "MB": 5, "LL": 60}
+    assert recipe.repeat_factors == {"H": 1, "RS": 300, "GN": 5, "MB": 5, "LL": 60}  # GN: x15 per image / 3 sigmas
 
 
 def test_named_levels_build_exactly_those_levels(tmp_path, photo_folder):

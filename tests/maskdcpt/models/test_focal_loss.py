@@ -20,7 +20,7 @@ def test_matches_the_formula_and_down_weights_easy_examples():
     expected = (-((1 - p) ** 2) * p.log()).mean()
     assert torch.allclose(focal_loss(logits, labels, gamma=2.0), expected)
     per_example_ce = F.cross_entropy(logits, labels, reduction="none")
-    ratio = torch.stack([focal_loss(logits[i : i + 1], labels[i : i + 1]) for i in range(2)]) / per_example_ce
+    ratio = torch.stack([focal_loss(logits[i : i + 1], labels[i : i + 1], gamma=2.0) for i in range(2)]) / per_example_ce
     assert ratio[0] < ratio[1] < 1  # the confident example is damped more
 
 
@@ -32,7 +32,7 @@ def test_alpha_scalar_and_per_class():
     weights = torch.tensor([1.0, 2.0, 3.0])
     p = logits.softmax(dim=1)[torch.arange(8), labels]
     expected = (-weights[labels] * (1 - p) ** 2 * p.log()).mean()
-    assert torch.allclose(focal_loss(logits, labels, alpha=[1.0, 2.0, 3.0]), expected)
+    assert torch.allclose(focal_loss(logits, labels, gamma=2.0, alpha=[1.0, 2.0, 3.0]), expected)
     with pytest.raises(ValueError, match="one weight per class"):
         focal_loss(logits, labels, alpha=[1.0, 2.0])
 
@@ -43,3 +43,8 @@ def test_bf16_logits_give_a_float32_loss_with_gradients():
     assert loss.dtype == torch.float32
     loss.backward()
     assert logits.grad is not None and torch.isfinite(logits.grad.float()).all()
+
+
+def test_default_gamma_is_the_official_classes_default_cross_entropy():
+    logits, labels = torch.randn(5, 4, generator=torch.Generator().manual_seed(3)), torch.tensor([0, 1, 2, 3, 0])
+    assert torch.allclose(focal_loss(logits, labels), F.cross_entropy(logits, labels))
