@@ -76,7 +76,7 @@ def _describe_os_error(error: OSError) -> tuple[str, int]:
     """One sentence naming the file and the fix for the OS errors a user can cause or solve."""
     where = error.filename if error.filename is not None else "a file"
     if isinstance(error, (FileExistsError, NotADirectoryError)):
-        return (f"{where}: a file is in the way where a folder is needed; pass a folder path to --out "
+        return (f"{where}: a file is in the way where a folder is needed; choose another output path "
                 "(or move the file away)"), 2
     if isinstance(error, IsADirectoryError):
         return f"{where}: is a folder where a file is needed; pass a file path", 2

@@ -41,7 +41,7 @@ def print_json(payload: Any) -> None:
 
 
 def progress_bar(description: str = "working") -> Progress:
-    """A progress bar on stderr; hidden automatically when stderr is not a terminal."""
+    """A progress bar on stderr; hidden when stderr is not a terminal (logs get no bar drawings)."""
     return Progress(
         # The description is ours, but keep it literal too: a caller may put a file name in it.
         TextColumn("{task.description}", style="bold", markup=False),
@@ -50,4 +50,5 @@ def progress_bar(description: str = "working") -> Progress:
         TimeRemainingColumn(),
         console=stderr,
         transient=False,
+        disable=not stderr.is_terminal,
     )
