@@ -86,8 +86,8 @@ def test_poisson_strength_does_not_depend_on_image_content(make_flat):
 
 
 def test_poisson_levels_record_explicit_photons_and_domain():
-    params = GN.sample(make_rng(1), _level("poisson", "photons", 10), 64, 64)
-    assert params["photons"] == 10 and params["domain"] == "linear"
+    params = GN.sample(make_rng(1), _level("poisson", "photons", 50), 64, 64)
+    assert params["photons"] == 50 and params["domain"] == "linear"
     assert srgb_to_linear(np.float32([0.5])) < 0.5  # the domain really is linear light
 
 
@@ -101,3 +101,31 @@ def test_salt_and_pepper_hits_the_requested_fraction(per_channel, make_flat):
     assert (out[changed] == 1.0).mean() == pytest.approx(0.5, abs=0.05)
     whole_pixels = changed.all(axis=2) | ~changed.any(axis=2)
     assert whole_pixels.all() != per_channel  # achromatic: all channels of a pixel flip together
+
+
+def test_training_sigmas_stay_below_the_out_of_distribution_test():
+    # MaskDCPT tests σ 60 and 75 as noise the network never saw (paper Table III).
+    sigmas = [lv.params["sigma_8bit"] for lv in GN.levels if lv.params["kind"] == "gaussian"]
+    assert max(sigmas) <= 50 and {15, 25, 50} <= set(sigmas)
+
+
+@pytest.mark.parametrize("sigma", [15, 25, 50])
+def test_benchmark_levels_are_standard_colour_awgn(sigma, bundled_photos):
+    level = _level("gaussian", "sigma_8bit", sigma)
+    assert GN.levels[level].name == f"gaussian-s{sigma}"  # the name the 5D/12D recipes pin
+    image = bundled_photos[0].astype(np.float32) / 255
+    for seed in range(12):
+        params = GN.sample(make_rng(seed), level, *image.shape[:2])
+        assert params["mode"] == "color" and "covariance" not in params
+        residual = GN.apply_float(image, params) - image
+        assert np.allclose(residual, gaussian_noise(image.shape, sigma / 255, params["seed"], "color"), atol=1e-6)
+
+
+def test_poisson_levels_neither_posterise_nor_darken(bundled_photos):
+    for level, spec in enumerate(GN.levels):
+        if spec.params["kind"] != "poisson":
+            continue
+        for photo in bundled_photos:
+            out = GN.apply(photo, GN.sample(make_rng(level), level, *photo.shape[:2]))
+            assert len(np.unique(out[..., 1])) >= 50, spec.name  # at least 50 grey levels survive
+            assert abs(float(out.mean()) - float(photo.mean())) <= 6.0, spec.name  # mean within 6 DN

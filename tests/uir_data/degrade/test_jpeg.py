@@ -27,7 +27,7 @@ def test_file_size_shrinks_with_quality(bundled_photos):
 
 
 def test_params_record_backend_and_version():
-    params = J.sample(make_rng(0), 3, 64, 64)
+    params = J.sample(make_rng(0), 3, 64, 64)  # q70
     assert params["backend"] == "opencv" and params["opencv"] == cv2.__version__
     assert params["subsampling"] == "420" and isinstance(params["quality"], int)
     assert all(0 <= v < 8 for v in params["grid_offset"])
@@ -48,3 +48,21 @@ def test_grid_offset_moves_the_block_grid():
     # Blocking shows as steps at block borders: column 8 in the aligned grid, column 3 in the shifted one.
     step = lambda img, col: np.abs(img[:, col].astype(int) - img[:, col - 1]).mean()  # noqa: E731
     assert step(aligned, 8) > step(aligned, 3) and step(shifted, 3) > step(shifted, 8)
+
+
+def test_q50_is_the_benchmark_protocol_on_every_sample(bundled_photos):
+    # CBSD68/Kodak/McMaster/Urban100 q=50: OpenCV imencode of the whole image, block grid at the top-left.
+    level = next(i for i, lv in enumerate(J.levels) if lv.name == "q50")
+    photo = bundled_photos[2]
+    bgr = np.ascontiguousarray(photo[..., ::-1])
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 50])
+    expected = cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1]
+    for seed in range(10):
+        params = J.sample(make_rng(seed), level, *photo.shape[:2])
+        assert params["grid_offset"] == [0, 0]
+        assert np.array_equal(J.apply(photo, params), expected), seed
+
+
+def test_other_levels_shift_the_grid_at_random():
+    offsets = {tuple(J.sample(make_rng(seed), 7, 64, 64)["grid_offset"]) for seed in range(20)}  # q30
+    assert len(offsets) > 5

@@ -48,3 +48,15 @@ def test_noise_only_at_noisy_levels(bundled_photos, psnr_db):
         assert params["pattern"] == lv.params["pattern"]
     clean = MS.apply(photo, MS.sample(make_rng(0), 0, *photo.shape[:2]))
     assert psnr_db(clean, photo) > 26  # edge-aware demosaic of a real photo is close to the original
+
+
+def test_noise_free_rggb_is_the_benchmark_protocol(bundled_photos):
+    # The paper's demosaicking test: RGGB sampling of the 8-bit image, OpenCV edge-aware demosaic, no noise.
+    import cv2
+
+    level = next(i for i, lv in enumerate(MS.levels) if lv.name == "rggb-s0")
+    photo = bundled_photos[3]
+    expected = cv2.cvtColor(mosaic(photo, "RGGB"), cv2.COLOR_BayerRGGB2RGB_EA)
+    for seed in range(5):
+        params = MS.sample(make_rng(seed), level, *photo.shape[:2])
+        assert "seed" not in params and np.array_equal(MS.apply(photo, params), expected)

@@ -1,10 +1,14 @@
 """GN: synthetic noise — additive Gaussian, Poisson shot noise in linear light, salt-and-pepper impulses.
 
-Grids from research/degradations.md §1.1–1.3: Gaussian σ (8-bit) {5 … 80} in sRGB with a colour / gray /
+Grids from research/degradations.md §1.1–1.3: Gaussian σ (8-bit) {5 … 50} in sRGB with a colour / gray /
 channel-correlated variant (BSRGAN draws the three 40/40/20; here 60/20/20, colour being the benchmark
-convention), Poisson with explicit photon counts at full scale in linear light (never a content-dependent λ,
-pitfall P9; gray share 0.4 as in Real-ESRGAN), salt-and-pepper fraction p with salt ratio 0.5, achromatic or
-per channel. Noise is not scaled with image size (P11).
+convention). σ stops at 50 because MaskDCPT tests σ 60 and 75 as out-of-distribution noise (paper Table III).
+The benchmark levels σ 15/25/50 (CBSD68, Kodak, McMaster, Urban100; the 5D/12D pins) are always the standard
+colour AWGN. Poisson uses explicit photon counts at full scale in linear light (never a content-dependent λ,
+pitfall P9; gray share 0.4 as in Real-ESRGAN), from 1000 down to 50: below ~50 photons an 8-bit image keeps
+fewer than 50 grey levels (posterised) and the sRGB encode of shot noise darkens it by more than 5 DN.
+Salt-and-pepper: fraction p with salt ratio 0.5, achromatic or per channel. Noise is not scaled with image
+size (P11).
 """
 
 from __future__ import annotations
@@ -23,14 +27,24 @@ from uir_data.degrade.kernels.noise import (
 )
 from uir_data.seeding import draw_seed
 
-GAUSSIAN_SIGMAS = (5, 10, 15, 20, 25, 30, 40, 50, 65, 80)
-POISSON_PHOTONS = (300, 150, 80, 40, 20, 10, 5, 2)
+GAUSSIAN_SIGMAS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
+# The Gaussian denoising benchmark levels: colour AWGN only, as the test sets are made.
+BENCHMARK_SIGMAS = (15, 25, 50)
+POISSON_PHOTONS = (1000, 600, 400, 250, 160, 100, 70, 50)
 SALT_PEPPER_AMOUNTS = (0.01, 0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
 
 _LEVELS = (
     *(
         Level(
-            f"gaussian-s{s}", {"kind": "gaussian", "sigma_8bit": s}, f"additive Gaussian, σ = {s}/255 in sRGB"
+            f"gaussian-s{s}",
+            {"kind": "gaussian", "sigma_8bit": s, "mode": "color"},
+            f"colour AWGN σ = {s}/255 in sRGB (the CBSD68 benchmark protocol)",
+        )
+        if s in BENCHMARK_SIGMAS
+        else Level(
+            f"gaussian-s{s}",
+            {"kind": "gaussian", "sigma_8bit": s},
+            f"additive Gaussian σ = {s}/255 in sRGB; colour, gray or channel-correlated",
         )
         for s in GAUSSIAN_SIGMAS
     ),
@@ -55,6 +69,8 @@ _LEVELS = (
 
 class GaussianNoise(Degradation):
     abbrev = "GN"
+    # 2: σ ≤ 50 with colour-only benchmark levels, Poisson ≥ 50 photons (version 1: σ to 80, 2 photons).
+    algorithm_version = 2
     levels = _LEVELS
     monotone_runs: ClassVar = (tuple(range(0, 10)), tuple(range(10, 18)), tuple(range(18, 26)))
 
@@ -64,7 +80,9 @@ class GaussianNoise(Degradation):
         seed = draw_seed(rng)
         variant = float(rng.random())
         if spec["kind"] == "gaussian":
-            mode = "color" if variant < 0.6 else "gray" if variant < 0.8 else "correlated"
+            mode = spec.get("mode") or (
+                "color" if variant < 0.6 else "gray" if variant < 0.8 else "correlated"
+            )
             params = {**spec, "mode": mode, "domain": "srgb", "seed": seed}
             if mode == "correlated":
                 params["covariance"] = random_covariance(rng, spec["sigma_8bit"] / 255.0)
