@@ -53,8 +53,8 @@ def snow_layer(height: int, width: int, density: float, radius: float, motion_px
     canvas_h, canvas_w = height + 2 * pad, width + 2 * pad
     count = int(rng.binomial(canvas_h * canvas_w, min(max(density, 0.0), 1.0)))
     flat = rng.integers(0, canvas_h * canvas_w, count)
-    # Flakes vary in size and reflectance: strength U(0.5, 1).
-    strength = rng.uniform(0.5, 1.0, count)
+    # Flakes vary in reflectance and thickness; most are nearly opaque (Snow100K): strength U(0.75, 1).
+    strength = rng.uniform(0.75, 1.0, count)
     seeds = np.bincount(flat, weights=strength, minlength=canvas_h * canvas_w)
     seeds = seeds.astype(np.float32).reshape(canvas_h, canvas_w)
     layer = cv2.filter2D(seeds, -1, np.ascontiguousarray(kernel[::-1, ::-1]), borderType=cv2.BORDER_CONSTANT)
