@@ -106,6 +106,17 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]", "_", text)
 
 
+def unique_stem(dataset: str, source_path: str) -> str:
+    """The readable slug of a source path plus 8 hex digits of a hash of the exact (dataset, path).
+
+    Slugs are lossy ('a b.png', 'a_b.png' and 'a.b.png' share one; so do 'ä.png' and 'ö.png'), and 'A.png'
+    and 'a.png' collide on case-insensitive file systems; the hash of the original name keeps every id and
+    file name distinct by construction, so two photos can never merge into one sample.
+    """
+    digest = hashlib.sha256(f"{dataset}\n{source_path}".encode()).hexdigest()[:8]
+    return f"{slug(source_path)}-{digest}"
+
+
 def safe_relative(path: str, what: str) -> str:
     """Reject absolute paths and '..' so manifest paths never escape the dataset root."""
     posix = PurePosixPath(path.replace("\\", "/"))
@@ -165,7 +176,7 @@ def synthetic_units(
     for item in items:
         source_path = safe_relative(item.source_path, f"source path of {item.file}")
         dataset = slug(item.source_dataset)
-        stem = slug(source_path)
+        stem = unique_stem(item.source_dataset, source_path)
         samples = []
         for abbrev in block.types:
             try:
@@ -219,7 +230,7 @@ def paired_units(pairs: Sequence[PairItem]) -> list[Unit]:
             abbrev = get_type(pair.degradation).abbrev
             samples.append(
                 SampleSpec(
-                    sample_id=f"{dataset}--{slug(lq_source)}",
+                    sample_id=f"{dataset}--{unique_stem(dataset_name, lq_source)}",
                     degradation=abbrev,
                     level=None,
                     variant=0,

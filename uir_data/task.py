@@ -16,6 +16,7 @@ from uir_data.image_io import RejectedImage, encode_png, fit_long_side, image_si
 from uir_data.manifest import MANIFEST_DIRNAME, rows_to_table, write_table
 from uir_data.plan import Task, Unit
 from uir_data.seeding import make_rng, sample_seed
+from uir_data.sources.base import printable_path
 from uir_data.taxonomy import get_type
 
 MARKERS_DIRNAME = "_tasks"
@@ -174,8 +175,8 @@ def _rejection(unit: Unit, file: str, reason: str) -> dict[str, str]:
     return {
         "source_dataset": unit.source_dataset,
         "source_path": unit.source_path,
-        "file": str(file),
-        "reason": reason,
+        "file": printable_path(str(file)),
+        "reason": printable_path(reason),
         "pairs_lost": str(len(unit.samples)),
     }
 

@@ -289,3 +289,53 @@ def test_a_source_override_the_recipe_never_reads_is_refused_naming_the_recipes_
     with pytest.raises(UsageError, match=r"--source SIDD=...: recipe 'demo' \(after --types\) does not read dataset SIDD.*recipes that use it: 12d, uir-2\.5m"):
         build_dataset(tmp_path / "d", "demo", sources=(str(photo_folder), f"SIDD={sidd}"))
     assert not (tmp_path / "d").exists()
+
+
+def test_names_that_slug_alike_stay_distinct_samples_with_their_own_pixels(tmp_path):
+    import os
+
+    from uir_data.image_io import decode_rgb, encode_png
+
+    folder = tmp_path / "hostile"
+    names = [
+        "a b.png", "a_b.png", "a.b.png", "A.png", "a.png",  # spaces, dots, case
+        "ä.png", "ö.png", "\u0430.png",  # unicode, and a Cyrillic look-alike of 'a.png'
+        "\u00e9.png", "e\u0301.png",  # NFC and NFD spellings of 'é.png': two files on Linux
+    ]  # fmt: skip
+    pixels = {}
+    for index, name in enumerate(names):
+        pixels[name] = smooth_photo(100 + index, 40, 48)
+        write_rgb(folder / name, pixels[name])
+    pixels["caf%E9.png"] = smooth_photo(99, 40, 48)
+    with open(os.fsencode(folder) + b"/caf\xe9.png", "wb") as latin1:  # not a UTF-8 file name
+        latin1.write(encode_png(pixels["caf%E9.png"]))
+
+    summary = build(tmp_path / "d", folder, types=("H",))
+    assert summary.rejected == []
+    rows = read_manifest(tmp_path / "d").to_pylist()
+    assert len(rows) == len(pixels) * 2 and len({r["sample_id"] for r in rows}) == len(rows)
+    assert {r["source_path"] for r in rows} == set(pixels)
+    assert len({r["gt_path"] for r in rows}) == len(pixels) == len(list((tmp_path / "d" / "gt").rglob("*.png")))
+    for row in rows:
+        gt = decode_rgb((tmp_path / "d" / row["gt_path"]).read_bytes())
+        assert np.array_equal(gt, pixels[row["source_path"]]), row["source_path"]
+    assert verify_manifest(tmp_path / "d").ok
+
+
+def test_a_paired_file_with_a_non_utf8_name_is_rejected_by_name_and_the_build_goes_on(tmp_path):
+    import os
+
+    import miniature_trees as trees
+
+    root = trees.make_sources_root(tmp_path / "downloads", ("LOL-v1",))
+    lol = next(p for p in root.rglob("*") if p.is_dir() and p.name == "low")
+    victim = sorted(lol.glob("*.png"))[0]
+    gt_twin = victim.parent.parent / "high" / victim.name
+    bad_name = os.fsencode(victim.stem) + b"\xff.png"
+    victim.rename(victim.parent / os.fsdecode(bad_name))
+    gt_twin.rename(gt_twin.parent / os.fsdecode(bad_name))
+    summary = build_dataset(tmp_path / "d", "5d", sources_root=root, types=("LL",), workers=1, allow_missing=True)
+    named = [r for r in summary.rejected if "%FF" in r["file"]]
+    assert named and "not valid UTF-8" in named[0]["reason"]
+    assert summary.pairs_written > 0 and verify_manifest(tmp_path / "d").ok
+    assert "%FF" in (tmp_path / "d" / "rejected.jsonl").read_text()

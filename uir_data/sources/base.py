@@ -7,6 +7,7 @@ has one; None lets the build assign splits by group from the recipe's fractions.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,3 +88,20 @@ def list_images(folder: Path) -> list[Path]:
         if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
     ]
     return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def printable_path(text: str) -> str:
+    """A file name as valid UTF-8 text. Python keeps name bytes that are not UTF-8 as lone surrogates,
+    which Parquet, JSON files and terminals refuse; each such byte is written as %XX instead (readable,
+    no path separator, and the file itself is still opened by its real name)."""
+    decoded = os.fsencode(text).decode("utf-8", "surrogateescape")
+    return "".join(f"%{ord(c) - 0xDC00:02X}" if "\udc80" <= c <= "\udcff" else c for c in decoded)
+
+
+def is_printable(text: str) -> bool:
+    """True when text is valid UTF-8 (no surrogate-escaped bytes from a non-UTF-8 file name)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

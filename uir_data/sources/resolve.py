@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uir_data.errors import UsageError
 from uir_data.recipe import Recipe
 from uir_data.sources import catalog
-from uir_data.sources.base import CleanItem, PairItem
+from uir_data.sources.base import CleanItem, PairItem, is_printable, printable_path
 from uir_data.sources.bundled import BUNDLED_NAME, bundled_items
 from uir_data.sources.folder import folder_items
 
@@ -42,9 +42,43 @@ def split_source_flags(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[s
 def _problem_records(dataset: str, problems) -> list[dict[str, str]]:
     """Adapter problems in the shape of rejected.jsonl lines (never silently dropped)."""
     return [
-        {"source_dataset": dataset, "file": p.file, "reason": f"{p.check}: {p.message}", "stage": "source"}
+        {
+            "source_dataset": dataset,
+            "file": printable_path(str(p.file)),
+            "reason": printable_path(f"{p.check}: {p.message}"),
+            "stage": "source",
+        }
         for p in problems
     ]
+
+
+def _printable_clean(item: CleanItem) -> CleanItem:
+    """A clean image whose name is not UTF-8 is still built: its manifest names are escaped (%XX), its
+    file is read by its real name, and its id stays unique through the hash of the escaped name."""
+    if all(is_printable(text) for text in (item.source_path, item.group_id, item.source_dataset)):
+        return item
+    return replace(
+        item,
+        source_dataset=printable_path(item.source_dataset),
+        source_path=printable_path(item.source_path),
+        group_id=printable_path(item.group_id),
+    )
+
+
+def _pair_name_problem(pair: PairItem) -> dict[str, str] | None:
+    """A published pair keeps its file names byte for byte in the dataset root, which a manifest (UTF-8)
+    cannot name when they are not UTF-8: such a pair is rejected, named with its bytes escaped."""
+    names = (pair.source_path, pair.gt_source_path, pair.group_id)
+    if all(is_printable(name) for name in names):
+        return None
+    return {
+        "source_dataset": pair.source_dataset,
+        "source_path": printable_path(pair.source_path),
+        "file": printable_path(str(pair.lq_file)),
+        "reason": "file name is not valid UTF-8 (bytes shown as %XX); rename the LQ/GT files to UTF-8 names",
+        "pairs_lost": "1",
+        "stage": "source",
+    }
 
 
 def resolve(
@@ -58,7 +92,7 @@ def resolve(
             if name == BUNDLED_NAME:
                 items.extend(bundled_items())
             elif name.startswith(FOLDER_PREFIX):
-                items.extend(folder_items(Path(name[len(FOLDER_PREFIX) :])))
+                items.extend(map(_printable_clean, folder_items(Path(name[len(FOLDER_PREFIX) :]))))
             else:
                 adapter = catalog.get_adapter(name)
                 root = catalog.locate(name, sources_root, overrides)
@@ -66,7 +100,7 @@ def resolve(
                     resolved.missing.append((adapter.name, adapter.expected_layout))
                     continue
                 scan = catalog.scan_source(adapter, root)
-                items.extend(scan.clean)
+                items.extend(map(_printable_clean, scan.clean))
                 resolved.problems.extend(_problem_records(adapter.name, scan.problems))
         resolved.clean_by_block.append(items)
     for block in recipe.paired:
@@ -81,6 +115,10 @@ def resolve(
             if block.types and pair.degradation not in block.types:
                 continue
             if block.splits and pair.split not in block.splits:
+                continue
+            problem = _pair_name_problem(pair)
+            if problem is not None:
+                resolved.problems.append(problem)
                 continue
             resolved.pairs.append(pair)
     if resolved.missing and not allow_missing:
