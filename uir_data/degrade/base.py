@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from uir_data.degrade.color import to_float, to_uint8
@@ -25,8 +26,32 @@ from uir_data.degrade.color import to_float, to_uint8
 ALGORITHM_VERSION_KEY = "algorithm_version"
 
 
+# A pair is a near-identity (teaches a restoration network nothing) when its LQ is within this PSNR of the GT
+# or no 8-bit value moved by more than this many steps.
+NEAR_IDENTITY_PSNR_DB = 50.0
+NEAR_IDENTITY_MAX_DIFF = 1
+# Draws `degrade` tries before it gives up on an image that a level cannot visibly change (e.g. a flat one).
+NEAR_IDENTITY_ATTEMPTS = 3
+
+
 class AlgorithmVersionError(ValueError):
     """Params were sampled by another algorithm version of the type than the one this engine runs."""
+
+
+class NearIdentityError(ValueError):
+    """Every draw of a level left the image (nearly) unchanged, so the pair would teach nothing."""
+
+
+def pair_psnr(lq: np.ndarray, gt: np.ndarray) -> float:
+    """PSNR in dB between two uint8 images of the same shape (inf when equal)."""
+    mse = float(np.mean((lq.astype(np.float64) - gt.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(255.0**2 / mse))
+
+
+def is_near_identity(lq: np.ndarray, gt: np.ndarray) -> bool:
+    """True when the uint8 pair differs by no more than NEAR_IDENTITY_MAX_DIFF or above NEAR_IDENTITY_PSNR_DB."""
+    largest = int(np.max(cv2.absdiff(lq, gt))) if lq.size else 0
+    return largest <= NEAR_IDENTITY_MAX_DIFF or pair_psnr(lq, gt) > NEAR_IDENTITY_PSNR_DB
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,27 @@ class Degradation(ABC):
         if result.shape != image.shape:
             raise AssertionError(f"{self.abbrev} changed the image shape {image.shape} -> {result.shape}")
         return to_uint8(result)
+
+    def degrade(
+        self, image: np.ndarray, rng: np.random.Generator, level: int
+    ) -> tuple[dict[str, Any], np.ndarray]:
+        """Sample and apply, drawing again while the pair is a near-identity; (params, uint8 LQ).
+
+        Raises NearIdentityError when NEAR_IDENTITY_ATTEMPTS draws all leave the image unchanged.
+        """
+        height, width = image.shape[:2]
+        best = float("inf")
+        for _ in range(NEAR_IDENTITY_ATTEMPTS):
+            params = self.sample(rng, level, height, width)
+            lq = self.apply(image, params)
+            if not is_near_identity(lq, image):
+                return params, lq
+            best = min(best, pair_psnr(lq, image))
+        raise NearIdentityError(
+            f"{self.abbrev} level {self.levels[level].name} leaves this {width}x{height} image unchanged "
+            f"(best of {NEAR_IDENTITY_ATTEMPTS} draws: {best:.1f} dB); the image is too flat for this level, "
+            "so drop it from the sources or build a stronger level"
+        )
 
     def check_version(self, params: dict[str, Any]) -> None:
         """Refuse params sampled by another algorithm version of this type."""

@@ -62,3 +62,21 @@ def flat_image(height: int, width: int, value: float | tuple[float, float, float
 def make_flat():
     """Factory for constant float32 RGB images."""
     return flat_image
+
+
+def center_crop(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Area-downscale so the image covers height x width, then cut the centre."""
+    factor = max(height / image.shape[0], width / image.shape[1])
+    scaled = cv2.resize(
+        image,
+        (max(width, round(image.shape[1] * factor)), max(height, round(image.shape[0] * factor))),
+        interpolation=cv2.INTER_AREA,
+    )
+    top, left = (scaled.shape[0] - height) // 2, (scaled.shape[1] - width) // 2
+    return np.ascontiguousarray(scaled[top : top + height, left : left + width])
+
+
+@pytest.fixture(scope="session")
+def small_and_medium_photos() -> list[np.ndarray]:
+    """A 96x80 product-shot-sized crop and a 321x321 BSD-sized crop of the bundled photos."""
+    return [center_crop(data.astronaut(), 80, 96), center_crop(data.coffee(), 321, 321)]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from uir_data.degrade.base import AlgorithmVersionError
+from uir_data.degrade.base import AlgorithmVersionError, NearIdentityError, is_near_identity, pair_psnr
 from uir_data.degrade.color import to_float
 from uir_data.degrade.registry import get_degradation, implemented_types
 from uir_data.seeding import make_rng
@@ -111,3 +111,39 @@ def test_params_record_the_algorithm_version_and_another_version_is_refused(abbr
         unversioned = {key: value for key, value in params.items() if key != "algorithm_version"}
         with pytest.raises(AlgorithmVersionError, match="this engine runs version"):
             degradation.apply(tiny_photo, unversioned)
+
+
+@pytest.mark.parametrize("abbrev", TYPES)
+def test_no_level_gives_a_near_identity_pair(abbrev, small_and_medium_photos):
+    # Levels are in pixels of the image as degraded: even the mildest must visibly change a 96x80 or a
+    # 321 px photo (version 1 scaled kernels down to nothing on small images).
+    degradation = get_degradation(abbrev)
+    for level, spec in enumerate(degradation.levels):
+        for photo in small_and_medium_photos:
+            params = degradation.sample(make_rng(17, level), level, *photo.shape[:2])
+            lq = degradation.apply(photo, params)
+            assert not is_near_identity(lq, photo), (spec.name, photo.shape, round(pair_psnr(lq, photo), 1))
+
+
+def test_near_identity_is_refused_after_the_allowed_draws():
+    flat = np.full((40, 48, 3), 128, dtype=np.uint8)
+    blur = get_degradation("GB")
+    with pytest.raises(NearIdentityError, match=r"GB level iso-s0.5 leaves this 48x40 image unchanged"):
+        blur.degrade(flat, make_rng(0), 0)
+    photo_like = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    params, lq = blur.degrade(photo_like, make_rng(0), 0)
+    assert np.array_equal(lq, blur.apply(photo_like, params)) and not is_near_identity(lq, photo_like)
+
+
+def test_near_identity_thresholds():
+    gt = np.full((10, 10, 3), 100, dtype=np.uint8)
+    one_step = gt.copy()
+    one_step[::2] += 1
+    assert is_near_identity(one_step, gt)  # nothing moved by more than one 8-bit step
+    spike = gt.copy()
+    spike[0, 0, 0] = 200
+    assert not is_near_identity(spike, gt)  # 100 DN at one of 300 values: 34.7 dB, a visible defect
+    large = np.full((200, 200, 3), 100, dtype=np.uint8)
+    speck = large.copy()
+    speck[0, 0, 0] = 103
+    assert is_near_identity(speck, large)  # one value off by 3 DN in 120,000: 89 dB
