@@ -6,8 +6,9 @@ Decoding policy for clean sources (documented in manifests/SCHEMA.md, "Input con
 - Grayscale (L, I;16) is replicated to three equal RGB channels.
 - Palette images are expanded through their palette; CMYK JPEGs are converted to RGB by Pillow.
 - Alpha is composited over white (transparent areas become white, as image viewers show them).
-- Empty, truncated, unidentifiable, too small or too large (decompression bomb) files are rejected with
-  a reason; they never stop a build.
+- Empty, truncated, unidentifiable, too small or too large (over the pixel limit, read from the header
+  before any pixel is decoded: decompression bombs, 64 MP PNGs of 200 KB) files are rejected with a
+  reason; they never stop a build.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def _composite_over_white(rgba: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(rgb * alpha + 255.0 * (1.0 - alpha)), 0, 255).astype(np.uint8)
 
 
-def decode_source(data: bytes, *, min_side: int = 32, max_pixels: int = 64_000_000) -> DecodedImage:
+DEFAULT_MAX_PIXELS = 40_000_000  # the recipe default ([image] max_pixels); documented in docs/reliability.md
+
+
+def decode_source(data: bytes, *, min_side: int = 32, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
     """Decode a clean source image to upright 8-bit RGB, or raise RejectedImage with the reason."""
     if not data:
         raise RejectedImage("empty file (0 bytes)")
@@ -89,14 +93,16 @@ def decode_source(data: bytes, *, min_side: int = 32, max_pixels: int = 64_000_0
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             previous_limit = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = max_pixels
+            # Pillow's own bomb check words its refusal for developers; ours below (same header, same
+            # moment, before any pixel is decoded) names the image size and the option that raises it.
+            Image.MAX_IMAGE_PIXELS = None
             try:
                 image = Image.open(io.BytesIO(data))
                 width, height = image.size
                 if width * height > max_pixels:
                     raise RejectedImage(
-                        f"{width}x{height} = {width * height} pixels exceeds the limit of {max_pixels} "
-                        "(possible decompression bomb)"
+                        f"{width}x{height} = {width * height} pixels exceeds the limit of {max_pixels} (a worker "
+                        "needs ~45 bytes per pixel; raise it with --max-pixels or [image] max_pixels if memory allows)"
                     )
                 if min(width, height) < min_side:
                     raise RejectedImage(f"{width}x{height} is smaller than the minimum side of {min_side} px")
@@ -134,7 +140,9 @@ def decode_source(data: bytes, *, min_side: int = 32, max_pixels: int = 64_000_0
     except RejectedImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise RejectedImage(f"exceeds the pixel limit of {max_pixels} (decompression bomb): {error}") from None
+        raise RejectedImage(
+            f"exceeds the limit of {max_pixels} pixels (raise it with --max-pixels or [image] max_pixels): {error}"
+        ) from None
     except UnidentifiedImageError:
         raise RejectedImage("not an image (no decoder recognises the data)") from None
     except (OSError, SyntaxError, ValueError) as error:
@@ -155,7 +163,7 @@ def decode_source(data: bytes, *, min_side: int = 32, max_pixels: int = 64_000_0
     return DecodedImage(np.ascontiguousarray(array, dtype=np.uint8), tuple(conversions))
 
 
-def read_source(path: Path, *, min_side: int = 32, max_pixels: int = 64_000_000) -> DecodedImage:
+def read_source(path: Path, *, min_side: int = 32, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
     """Read and decode a clean source file; RejectedImage names the problem (the caller names the file)."""
     try:
         data = Path(path).read_bytes()

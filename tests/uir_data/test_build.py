@@ -339,3 +339,13 @@ def test_a_paired_file_with_a_non_utf8_name_is_rejected_by_name_and_the_build_go
     assert named and "not valid UTF-8" in named[0]["reason"]
     assert summary.pairs_written > 0 and verify_manifest(tmp_path / "d").ok
     assert "%FF" in (tmp_path / "d" / "rejected.jsonl").read_text()
+
+
+def test_max_pixels_skips_larger_sources_into_rejected_and_is_part_of_the_run_record(tmp_path, photo_folder):
+    summary = build(tmp_path / "d", photo_folder, max_pixels=72 * 96)  # only img0 (72x96) fits
+    assert {r["source_path"] for r in read_manifest(tmp_path / "d").to_pylist()} == {"img0.png"}
+    assert len(summary.rejected) == 5
+    assert all("pixels exceeds the limit of 6912" in r["reason"] for r in summary.rejected)
+    assert json.loads((tmp_path / "d" / "run.json").read_text())["options"]["max_pixels"] == 6912
+    with pytest.raises(UsageError, match=r"--max-pixels \(this folder: 6912; this run: 40000000\)"):
+        build(tmp_path / "d", photo_folder)

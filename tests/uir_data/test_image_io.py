@@ -125,3 +125,23 @@ def test_fit_long_side_downscales_only_when_asked():
     assert fit_long_side(RGB, 0) is RGB
     assert fit_long_side(RGB, 28).shape == (20, 28, 3)
     assert fit_long_side(RGB, 1000) is RGB
+
+
+def png_header_claiming(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose IHDR is patched to claim width x height (no pixel data for them)."""
+    data = bytearray(pil_bytes(Image.new("L", (1, 1)), "PNG"))
+    data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    return bytes(data)
+
+
+def test_the_default_pixel_limit_refuses_a_64_megapixel_png_and_says_how_to_raise_it():
+    from uir_data.image_io import DEFAULT_MAX_PIXELS
+    from uir_data.recipe import Recipe
+
+    assert Recipe(name="x").max_pixels == DEFAULT_MAX_PIXELS == 40_000_000
+    with pytest.raises(RejectedImage, match=r"8000x8000 = 64000000 pixels exceeds the limit of 40000000.*--max-pixels"):
+        decode_source(png_header_claiming(8000, 8000))
+    # Just under the limit the header passes and decoding starts (and fails on the missing pixel data).
+    with pytest.raises(RejectedImage, match="truncated or corrupt"):
+        decode_source(png_header_claiming(8000, 4999))
