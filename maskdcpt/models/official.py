@@ -2,7 +2,9 @@
 
 Released checkpoints are BasicSR dicts holding `params` and/or `params_ema` (the test YAMLs load
 `param_key_g: params_ema`, research/paper.md §1.7); our backbones use the same parameter names, so
-loading is a straight strict `load_state_dict` after unwrapping that dict.
+loading is a straight strict `load_state_dict` after unwrapping that dict. Checkpoints of the backbones'
+own repositories (NAFNet, Restormer, PromptIR's Lightning `state_dict`, SwinIR) are renamed first by
+maskdcpt.models.convert, so they load the same way.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from maskdcpt.models.convert import convert_state_dict, mismatch_hint
 from maskdcpt.models.errors import OfficialWeightsError
 
 # BasicSR stores EMA weights under params_ema and raw weights under params; EMA is what is evaluated.
-CHECKPOINT_KEYS = ("params_ema", "params")
+# PyTorch Lightning (the original PromptIR) stores the module's weights under state_dict.
+CHECKPOINT_KEYS = ("params_ema", "params", "state_dict")
 # Prefixes added by wrappers when a state dict is taken from a DDP or torch.compile'd module.
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 MAX_NAMES_IN_MESSAGE = 5
@@ -53,7 +57,7 @@ def read_checkpoint(path: str | Path) -> dict:
 
 
 def select_state_dict(checkpoint: Mapping, key: str | None, source: str) -> dict[str, torch.Tensor]:
-    """Pick checkpoint[key]; key None picks params_ema, then params, else the dict itself."""
+    """Pick checkpoint[key]; key None picks params_ema, then params, then state_dict, else the dict itself."""
     if key is None:
         key = next((candidate for candidate in CHECKPOINT_KEYS if candidate in checkpoint), None)
     if key is not None:
@@ -97,7 +101,7 @@ def load_official_weights(
         source, checkpoint = "state dict", path_or_state_dict
     else:
         source, checkpoint = str(path_or_state_dict), read_checkpoint(path_or_state_dict)
-    state = select_state_dict(checkpoint, key, source)
+    state = convert_state_dict(select_state_dict(checkpoint, key, source), source).state
     expected = net.state_dict()
     report = LoadReport(
         missing=[name for name in expected if name not in state],
@@ -120,7 +124,7 @@ def load_official_weights(
             )
         raise OfficialWeightsError(
             f"{source} does not match {type(net).__name__} ({'; '.join(problems)}); check the backbone "
-            "name and its constructor arguments"
+            f"name and its constructor arguments{mismatch_hint(state, expected)}"
         )
     mismatched_names = {entry.split(" ", 1)[0] for entry in report.mismatched}
     loadable = {
