@@ -25,6 +25,8 @@ def _index(streak_i: int, drop_i: int) -> int:
 
 class RainStreaksDrops(Degradation):
     abbrev = "RSD"
+    # 2: RD's RainDrop-like drops and RS's streaks in px of the image as degraded.
+    algorithm_version = 2
     levels = tuple(
         Level(
             f"RS{streak}-RD{drop}",

@@ -1,4 +1,4 @@
-"""RD: adherent raindrops on glass that refract a flipped, minified scene, defocused (§1.11)."""
+"""RD: adherent raindrops on glass, out of focus, refracting a bright, blurred, flipped scene (§1.11)."""
 
 from __future__ import annotations
 
@@ -7,79 +7,90 @@ from typing import Any
 
 import numpy as np
 
-from uir_data.degrade.base import Degradation, Level, spatial_scale
+from uir_data.degrade.base import Degradation, Level
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.raindrops import render_raindrops
 
-# research/degradations.md §1.11 grid: (drop count, radius as % of the short side, merging allowed).
+# (share of the frame the drops cover, drop radius range px, merging allowed), in pixels of the image as
+# degraded. Sized on Qian et al.'s RainDrop photos (~720×480: drops of a few px to ~30 px radius covering
+# roughly 5-30 % of the frame); §1.11's grid in % of the short side ended at 80-120 drops of up to 8 % of
+# the short side, which covered most of the frame with overlapping marbles.
 GRID = (
-    ((5, 10), (2.0, 4.0), False),
-    ((10, 20), (2.0, 5.0), False),
-    ((20, 35), (2.0, 6.0), False),
-    ((35, 50), (2.0, 7.0), False),
-    ((50, 80), (1.0, 8.0), False),
-    ((80, 120), (1.0, 8.0), True),
+    (0.04, (4.0, 10.0), False),
+    (0.07, (4.0, 13.0), False),
+    (0.11, (5.0, 16.0), False),
+    (0.15, (5.0, 19.0), False),
+    (0.2, (6.0, 22.0), False),
+    (0.3, (6.0, 26.0), True),
 )
-# Focus variants (§1.11): the camera usually focuses on the scene, so drops are defocused; sometimes on
-# the pane (sharp drops). Blur in px @512.
-BACKGROUND_FOCUS_PROBABILITY = 0.75
-BACKGROUND_FOCUS_BLUR = (1.5, 3.0)
-DROP_FOCUS_BLUR = 0.4
+# The camera focuses on the scene (RainDrop is shot so), so the drop layer is defocused; the drop-focused
+# case with a blurred background is BR (RainDropClarity), types/mixed_blur_rain.py.
+FOCUS_BLUR = (1.0, 2.5)  # px, defocus of the drop layer
+CONTENT_BLUR = (1.5, 4.0)  # px, the scene as the water lens sees it
+BRIGHTNESS = (1.05, 1.3)  # drops gather light from a wide cone: brighter than the scene behind them
+LIFT = (0.01, 0.05)  # linear light scattered inside the water
+EDGE_SOFTNESS = (0.25, 0.5)  # outer share of the radius over which a drop fades in
+EDGE_DARKENING = (0.0, 0.12)
+HIGHLIGHT = (0.02, 0.12)
+WOBBLE = (0.0, 0.12)  # relative amplitude of the 2nd and 3rd harmonics of the outline
 PLACEMENT_TRIES = 30  # rejection-sampling attempts per drop before it is left out (no-merge levels)
+MAX_DROPS = 400  # bounds the render time on very large images
 
 
 def _levels() -> tuple[Level, ...]:
     return tuple(
         Level(
-            f"L{i + 1}-{count[0]}-{count[1]}drops",
-            {"count": list(count), "radius_pct": list(radius), "merge": merge},
-            f"{count[0]}-{count[1]} drops of radius {radius[0]:g}-{radius[1]:g}% of the short side"
+            f"L{i + 1}-cover{round(cover * 100)}",
+            {"coverage": cover, "radius_px": list(radius), "merge": merge},
+            f"drops of radius {radius[0]:g}-{radius[1]:g} px covering ~{cover * 100:g}% of the frame"
             + (", merging" if merge else ""),
         )
-        for i, (count, radius, merge) in enumerate(GRID)
+        for i, (cover, radius, merge) in enumerate(GRID)
     )
 
 
-def place_drops(rng: np.random.Generator, count: int, radius_range_px: tuple[float, float], height: int,
+def place_drops(rng: np.random.Generator, coverage: float, radius_range_px: tuple[float, float], height: int,
                 width: int, merge: bool) -> list[list[float]]:
-    """Drop records [x, y, radius, sag, magnification]; without `merge`, drops do not overlap."""
+    """Drop records (see kernels/raindrops.py) until they cover `coverage` of the frame; radii log-uniform
+    (many small drops, few large); without `merge`, drops do not overlap."""
     drops: list[list[float]] = []
-    for _ in range(count):
-        radius = float(rng.uniform(*radius_range_px))
-        sag = float(rng.uniform(1.0, 1.4))
+    target = coverage * height * width
+    covered = 0.0
+    low, high = math.log(radius_range_px[0]), math.log(radius_range_px[1])
+    # At least one drop, even when a single one covers more than the target of a tiny image.
+    while (covered < target or not drops) and len(drops) < MAX_DROPS:
+        radius = float(math.exp(rng.uniform(low, high)))
+        sag = float(rng.uniform(1.0, 1.5))
         magnification = float(rng.uniform(1.5, 3.0))
+        shape = [float(rng.uniform(*WOBBLE)), float(rng.uniform(0, 2 * math.pi)),
+                 float(rng.uniform(*WOBBLE)), float(rng.uniform(0, 2 * math.pi))]
+        covered += math.pi * radius * radius * (1.0 + sag) / 2.0  # counted even if not placed: terminates
         for _ in range(1 if merge else PLACEMENT_TRIES):
             x = float(rng.uniform(0, width))
             y = float(rng.uniform(0, height))
             if merge or all(
                 math.hypot(x - other[0], y - other[1]) > radius * sag + other[2] * other[3] for other in drops
             ):
-                drops.append([round(x, 2), round(y, 2), round(radius, 3), round(sag, 3),
-                              round(magnification, 3)])
+                drops.append([round(x, 2), round(y, 2), round(radius, 3), round(sag, 3), round(magnification, 3),
+                              *(round(value, 3) for value in shape)])
                 break
     return drops
 
 
 class Raindrops(Degradation):
     abbrev = "RD"
+    # 2: irregular, soft-edged, bright, out-of-focus drops (RainDrop-like); levels by covered share with
+    # radii in px (was: circles with dark rims, up to 120 drops of 8 % of the short side).
+    algorithm_version = 2
     levels = _levels()
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
         chosen = self.check_level(level).params
-        short_side = min(height, width)
-        low, high = chosen["count"]
-        count = int(rng.integers(low, high + 1))
-        radius_px = (chosen["radius_pct"][0] / 100 * short_side, chosen["radius_pct"][1] / 100 * short_side)
-        drops = place_drops(rng, count, radius_px, height, width, chosen["merge"])
-        scale = spatial_scale(height, width)
-        background_focus = bool(rng.random() < BACKGROUND_FOCUS_PROBABILITY)
-        blur = rng.uniform(*BACKGROUND_FOCUS_BLUR) if background_focus else DROP_FOCUS_BLUR
+        drops = place_drops(rng, chosen["coverage"], tuple(chosen["radius_px"]), height, width, chosen["merge"])
         return {
             "drops": drops,
-            "focus": "background" if background_focus else "drop",
-            "blur_px": float(blur * scale),
-            "edge_darkening": float(rng.uniform(0.2, 0.45)),
-            "highlight": float(rng.uniform(0.05, 0.25)),
+            "focus": "background",
+            **sample_drop_look(rng, FOCUS_BLUR),
             "domain": "linear",
         }
 
@@ -87,7 +98,21 @@ class Raindrops(Degradation):
         return linear_to_srgb(render_drops_linear(srgb_to_linear(image), params))
 
 
+def sample_drop_look(rng: np.random.Generator, focus_blur_range: tuple[float, float]) -> dict[str, float]:
+    """The optical parameters shared by every drop of a sample (BR passes a sharp focus range)."""
+    return {
+        "focus_blur_px": float(rng.uniform(*focus_blur_range)),
+        "content_blur_px": float(rng.uniform(*CONTENT_BLUR)),
+        "brightness": float(rng.uniform(*BRIGHTNESS)),
+        "lift": float(rng.uniform(*LIFT)),
+        "edge_softness": float(rng.uniform(*EDGE_SOFTNESS)),
+        "edge_darkening": float(rng.uniform(*EDGE_DARKENING)),
+        "highlight": float(rng.uniform(*HIGHLIGHT)),
+    }
+
+
 def render_drops_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-    """Apply RD params to a linear-light image (shared with RSD, where drops refract the rainy scene)."""
-    return render_raindrops(linear, params["drops"], params["blur_px"], params["edge_darkening"],
-                            params["highlight"])
+    """Apply RD params to a linear-light image (shared with RSD, where drops refract the rainy scene, and BR)."""
+    return render_raindrops(linear, params["drops"], params["focus_blur_px"], params["content_blur_px"],
+                            params["brightness"], params["lift"], params["edge_softness"],
+                            params["edge_darkening"], params["highlight"])
