@@ -1,10 +1,12 @@
 """The degradation classifier of (Mask)DCPT: a ResNet18-like net fed the backbone's decoder features.
 
-Design = `PromptIR_NoImg_DC` of the official repos (research/paper.md §1.4): softmax-normalised
-learnable level weights (initialised to ones); for each level i, h = Bottleneck x2 (h + w_i * F_i), then
-1x1 conv (no bias) -> MaxPool 2 -> ReLU to the next level's width; a last stage of Bottleneck x2, global
-mean and a Linear layer. The bottleneck is Detectron2's BottleneckBlock with channel LayerNorm
-(eps 1e-6) instead of BatchNorm, bottleneck width 2x the feature width, bias-free convs, MSRA init.
+Design = `PromptIR_NoImg_DC` of the official repos: softmax-normalised learnable level weights
+(initialised to ones); for each level i, h = Bottleneck x2 (h + w_i * F_i), then 1x1 conv (no bias) ->
+MaxPool 2 -> ReLU to the next level's width; the last level too (its width kept), so the last stage sees
+a map halved once more; then a last stage of Bottleneck x2, global mean and a Linear layer. The
+bottleneck is Detectron2's BottleneckBlock with channel LayerNorm (eps 1e-6) instead of BatchNorm,
+bottleneck width 2x the feature width, bias-free convs, MSRA init; the 1x1 transitions keep PyTorch's
+default conv init, as in the official code.
 """
 
 from __future__ import annotations
@@ -77,12 +79,10 @@ class DegradationClassifier(nn.Module):
         self.num_classes = num_classes
         self.level_weights = nn.Parameter(torch.ones(len(self.feature_dims)))
         self.stages = nn.ModuleList(bottleneck_stage(dim) for dim in self.feature_dims)
+        widths_after = [*self.feature_dims[1:], self.feature_dims[-1]]  # the last level keeps its width
         self.transitions = nn.ModuleList(
-            nn.Conv2d(dim, next_dim, 1, bias=False)
-            for dim, next_dim in zip(self.feature_dims[:-1], self.feature_dims[1:], strict=True)
+            nn.Conv2d(dim, next_dim, 1, bias=False) for dim, next_dim in zip(self.feature_dims, widths_after, strict=True)
         )
-        for conv in self.transitions:
-            msra_fill(conv)
         self.last_stage = bottleneck_stage(self.feature_dims[-1])
         self.head = nn.Linear(self.feature_dims[-1], num_classes)
 
@@ -100,8 +100,6 @@ class DegradationClassifier(nn.Module):
                     f"feature level {level} has {feature.shape[1]} channels, expected {self.feature_dims[level]}"
                 )
             mixed = hidden + weights[level] * feature
-            hidden = stage(mixed)
-            if level < len(self.transitions):
-                hidden = F.relu(F.max_pool2d(self.transitions[level](hidden), 2))
+            hidden = F.relu(F.max_pool2d(self.transitions[level](stage(mixed)), 2))
         hidden = self.last_stage(hidden)
         return self.head(hidden.mean(dim=(2, 3)))

@@ -26,6 +26,15 @@ from maskdcpt.models.masking import PatchMask, remask
 from maskdcpt.models.registry import register_backbone
 
 LAYER_NORM_TYPES = ("WithBias", "BiasFree")
+INIT_STD = 0.02  # MaskDCPT's Restormer: trunc_normal(std=0.02) on every conv and linear weight, zero biases
+
+
+def init_weights(module: nn.Module) -> None:
+    """The official init of one layer (PyTorch's default conv init would give std ~0.11 at 1x1, 48 ch)."""
+    if isinstance(module, nn.Conv2d | nn.Linear):
+        nn.init.trunc_normal_(module.weight, std=INIT_STD)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
 
 
 class TransposedAttention(nn.Module):
@@ -196,6 +205,7 @@ class Restormer(RestorationBackbone):
         self.output = nn.Conv2d(dim * 2, out_channels, 3, padding=1, bias=bias)
         # Taps: the three decoder levels, highest resolution first (research/paper.md §1.3, §6.2).
         self.feature_dims = [dim * 2, dim * 2, dim * 4]
+        self.apply(init_weights)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Official plain forward: output(features) + input (dual-pixel task: no input residual)."""

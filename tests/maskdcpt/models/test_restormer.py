@@ -89,3 +89,13 @@ def test_dual_pixel_variant_and_argument_checks():
         small_restormer(num_blocks=[1, 1, 1])
     with pytest.raises(BackboneArgumentError, match="heads"):
         small_restormer(dim=6, heads=[4, 1, 2, 2])
+
+
+def test_every_conv_starts_from_a_truncated_normal_of_std_002():
+    torch.manual_seed(0)
+    net = Restormer(dim=16, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, bias=True)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    weights = torch.cat([m.weight.detach().flatten() for m in convs])
+    assert weights.numel() > 20_000 and abs(weights.std().item() - 0.02) < 0.001
+    assert weights.abs().max().item() < 2 * 0.02 * 3  # the default init of a 1x1 conv on 16 channels reaches 0.25
+    assert all(torch.count_nonzero(m.bias) == 0 for m in convs if m.bias is not None)
