@@ -350,6 +350,7 @@ def _run_plan(
         max_pixels=recipe.max_pixels,
         max_side=recipe.max_side,
         packing_hash=plan.packing_hash,
+        short_side=recipe.short_side,
     )
     packing = plan.packing_hash
     mine = [t for t in plan.tasks if num_tasks is None or t.index % num_tasks == task_index]

@@ -172,14 +172,47 @@ def read_source(path: Path, *, min_side: int = 32, max_pixels: int = DEFAULT_MAX
     return decode_source(data, min_side=min_side, max_pixels=max_pixels)
 
 
+def scaled_size(height: int, width: int, *, max_side: int = 0, short_side: int = 0) -> tuple[int, int]:
+    """(height, width) after a recipe's downscaling: long side at most max_side, short side at most
+    short_side (0 = no limit); never upscales."""
+    scale = 1.0
+    if max_side > 0 and max(height, width) > max_side:
+        scale = max_side / max(height, width)
+    if short_side > 0 and min(height, width) * scale > short_side:
+        scale = short_side / min(height, width)
+    if scale == 1.0:
+        return height, width
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def fit_size(rgb: np.ndarray, *, max_side: int = 0, short_side: int = 0) -> np.ndarray:
+    """Downscale (area filter) to `scaled_size`; the image itself when no limit applies."""
+    height, width = rgb.shape[:2]
+    size = scaled_size(height, width, max_side=max_side, short_side=short_side)
+    if size == (height, width):
+        return rgb
+    return cv2.resize(rgb, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+
+
 def fit_long_side(rgb: np.ndarray, max_side: int) -> np.ndarray:
     """Downscale (area filter) so the long side is at most max_side; 0 keeps the size."""
-    height, width = rgb.shape[:2]
-    if max_side <= 0 or max(height, width) <= max_side:
-        return rgb
-    scale = max_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return fit_size(rgb, max_side=max_side)
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """(height, width) of an image file as it will be decoded (EXIF rotation applied), from its header
+    alone; None when the header cannot be read (the task then rejects the file with its reason)."""
+    previous_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # size only: the pixel limit is enforced when the task decodes
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = int(image.getexif().get(EXIF_ORIENTATION_TAG, 1) or 1)
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_limit
+    return (width, height) if orientation in (5, 6, 7, 8) else (height, width)
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 
 from uir_data.degrade.registry import NotImplementedTypeError, get_degradation
 from uir_data.errors import UsageError
+from uir_data.image_io import header_size, scaled_size
 from uir_data.recipe import Recipe, SyntheticBlock
 from uir_data.seeding import make_rng
 from uir_data.sources.base import CleanItem, PairItem
@@ -56,6 +57,8 @@ class Unit:
     license: str
     split: str
     samples: tuple[SampleSpec, ...]
+    # (left, top, width, height) of the GT inside the (downscaled) source when the recipe cuts tiles
+    box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,49 +172,92 @@ def _choose_levels(block: SyntheticBlock, n_levels: int, seed: int, group_id: st
     return [(offset + (j * n_levels) // k) % n_levels for j in range(k)]
 
 
+def tile_positions(length: int, tile: int, step: int) -> list[int]:
+    """Tile starts along one side, as BasicSR's extract_subimages (threshold 0): every `step`, plus one
+    flush with the far edge when the grid does not end there. A side shorter than a tile is one tile."""
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile + 1, step))
+    if starts[-1] + tile < length:
+        starts.append(length - tile)
+    return starts
+
+
+def source_boxes(item: CleanItem, recipe: Recipe) -> list[tuple[int, int, int, int] | None]:
+    """The GT boxes (left, top, width, height) a clean image is cut into; [None] when the recipe does not
+    cut (or the header is unreadable: the task then rejects the file with its reason)."""
+    if recipe.tile_size <= 0:
+        return [None]
+    size = header_size(Path(item.file))
+    if size is None:
+        return [None]
+    height, width = scaled_size(*size, max_side=recipe.max_side, short_side=recipe.short_side)
+    tile, step = recipe.tile_size, recipe.tile_step or recipe.tile_size // 2
+    return [
+        (left, top, min(tile, width), min(tile, height))
+        for top in tile_positions(height, tile, step)
+        for left in tile_positions(width, tile, step)
+    ]
+
+
 def synthetic_units(
     items: Sequence[CleanItem], block: SyntheticBlock, recipe: Recipe, split_of: dict[str, str]
 ) -> list[Unit]:
     units = []
     for item in items:
         source_path = safe_relative(item.source_path, f"source path of {item.file}")
-        dataset = slug(item.source_dataset)
-        stem = unique_stem(item.source_dataset, source_path)
-        samples = []
-        for abbrev in block.types:
-            try:
-                degradation = get_degradation(abbrev)
-            except NotImplementedTypeError as error:
-                raise UsageError(f"{error}; choose other types with --types") from None
-            for variant, level in enumerate(
-                _choose_levels(block, len(degradation.levels), recipe.seed, item.group_id, abbrev)
-            ):
-                name = f"{abbrev}-L{level:02d}-v{variant}"
-                samples.append(
-                    SampleSpec(
-                        sample_id=f"{dataset}--{stem}--{name}",
-                        degradation=abbrev,
-                        level=level,
-                        variant=variant,
-                        lq_path=f"lq/{abbrev}/{dataset}/{stem}--{name}.png",
-                        origin="generated",
-                        source_path=source_path,
-                    )
-                )
-        units.append(
-            Unit(
-                kind="synthetic",
-                gt_file=str(item.file),
-                gt_path=f"gt/{dataset}/{stem}.png",
-                source_dataset=item.source_dataset,
-                source_path=source_path,
-                group_id=item.group_id,
-                license=item.license,
-                split=item.split or split_of[item.group_id],
-                samples=tuple(samples),
-            )
-        )
+        for box in source_boxes(item, recipe):
+            units.append(_synthetic_unit(item, source_path, box, block, recipe, split_of))
     return units
+
+
+def _synthetic_unit(
+    item: CleanItem,
+    source_path: str,
+    box: tuple[int, int, int, int] | None,
+    block: SyntheticBlock,
+    recipe: Recipe,
+    split_of: dict[str, str],
+) -> Unit:
+    dataset = slug(item.source_dataset)
+    stem = unique_stem(item.source_dataset, source_path)
+    level_key = item.group_id
+    if box is not None:  # each tile is its own GT; levels spread over tiles, not only over images
+        stem = f"{stem}--tile-{box[1]:05d}-{box[0]:05d}"
+        level_key = f"{item.group_id}#{box[1]},{box[0]}"
+    samples = []
+    for abbrev in block.types:
+        try:
+            degradation = get_degradation(abbrev)
+        except NotImplementedTypeError as error:
+            raise UsageError(f"{error}; choose other types with --types") from None
+        for variant, level in enumerate(
+            _choose_levels(block, len(degradation.levels), recipe.seed, level_key, abbrev)
+        ):
+            name = f"{abbrev}-L{level:02d}-v{variant}"
+            samples.append(
+                SampleSpec(
+                    sample_id=f"{dataset}--{stem}--{name}",
+                    degradation=abbrev,
+                    level=level,
+                    variant=variant,
+                    lq_path=f"lq/{abbrev}/{dataset}/{stem}--{name}.png",
+                    origin="generated",
+                    source_path=source_path,
+                )
+            )
+    return Unit(
+        kind="synthetic",
+        gt_file=str(item.file),
+        gt_path=f"gt/{dataset}/{stem}.png",
+        source_dataset=item.source_dataset,
+        source_path=source_path,
+        group_id=item.group_id,
+        license=item.license,
+        split=item.split or split_of[item.group_id],
+        samples=tuple(samples),
+        box=box,
+    )
 
 
 def paired_units(pairs: Sequence[PairItem]) -> list[Unit]:

@@ -60,6 +60,12 @@ class Recipe:
     min_side: int = 32
     max_pixels: int = 40_000_000  # ~45 bytes per pixel at peak in a worker: 40 MP ~ 1.8 GB (issue 10 item 12)
     max_side: int = 0  # 0 keeps the clean image's size; otherwise downscale (area) to this long side
+    # Large clean sources are cut the way BasicSR prepares DF2K (480-px sub-images, step 240): a degradation
+    # level then means the same pixels on every source. 0 = off. The GT of a pair is its tile; the tile's
+    # box is recorded in params ("source_box"). short_side downscales (area) before cutting.
+    short_side: int = 0
+    tile_size: int = 0
+    tile_step: int = 0  # 0 = tile_size // 2, BasicSR's DF2K setting
     synthetic: tuple[SyntheticBlock, ...] = ()
     paired: tuple[PairedBlock, ...] = ()
     repeat_factors: dict[str, int] = field(default_factory=dict)  # per-class sampling, for training
@@ -113,6 +119,13 @@ def _types_field(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(a for a in ABBREVS if a in wanted)
 
 
+def _non_negative(table: dict[str, Any], key: str, origin: str) -> int:
+    value = table.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RecipeError(f"{origin}: [image] {key} must be a whole number of pixels >= 0, got {value!r}")
+    return value
+
+
 def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
     """Validate a recipe mapping (from TOML); `origin` names the file in error messages."""
     known = {"name", "description", "seed", "splits", "image", "synthetic", "paired", "training", "test_sets"}
@@ -125,6 +138,12 @@ def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
     if set(splits) - {"train", "val", "test"} or abs(sum(splits.values()) - 1.0) > 1e-6:
         raise RecipeError(f"{origin}: [splits] must give train/val/test fractions summing to 1, got {splits}")
     image = data.get("image", {})
+    known_image = {"min_side", "max_pixels", "max_side", "short_side", "tile_size", "tile_step"}
+    if set(image) - known_image:
+        raise RecipeError(f"{origin}: unknown [image] keys {sorted(set(image) - known_image)}; known: {sorted(known_image)}")
+    tile_size = _non_negative(image, "tile_size", origin)
+    if 0 < tile_size < int(image.get("min_side", 32)):
+        raise RecipeError(f"{origin}: [image] tile_size {tile_size} is below min_side; use at least that many pixels")
     synthetic = []
     for index, block in enumerate(data.get("synthetic", [])):
         where = f"{origin}: [[synthetic]] block {index}"
@@ -171,6 +190,9 @@ def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
         min_side=int(image.get("min_side", 32)),
         max_pixels=int(image.get("max_pixels", 40_000_000)),
         max_side=int(image.get("max_side", 0)),
+        short_side=_non_negative(image, "short_side", origin),
+        tile_size=tile_size,
+        tile_step=_non_negative(image, "tile_step", origin) or tile_size // 2,
         synthetic=tuple(synthetic),
         paired=tuple(paired),
         repeat_factors=repeat,

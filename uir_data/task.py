@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from uir_data.atomic import write_bytes_atomic, write_text_atomic
 from uir_data.degrade.registry import get_degradation
-from uir_data.image_io import RejectedImage, encode_png, fit_long_side, image_size, read_source, sha256_hex
+from uir_data.image_io import RejectedImage, encode_png, fit_size, image_size, read_source, sha256_hex
 from uir_data.manifest import MANIFEST_DIRNAME, rows_to_table, write_table
 from uir_data.plan import Task, Unit
 from uir_data.seeding import make_rng, sample_seed
@@ -31,7 +32,8 @@ class TaskContext:
     min_side: int
     max_pixels: int
     max_side: int
-    packing_hash: str = ""  # Plan.packing_hash: which cut of the plan this task's marker certifies
+    packing_hash: str = ""
+    short_side: int = 0  # Plan.packing_hash: which cut of the plan this task's marker certifies
 
 
 @dataclass
@@ -91,13 +93,51 @@ def _base_row(unit: Unit, gt_info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _synthetic_rows(unit: Unit, context: TaskContext, out: Path, rejected: list) -> list[dict[str, Any]]:
+class _LastSource:
+    """The last decoded clean image of a task: the tiles of one source are consecutive units of the plan,
+    so each source is decoded once per task, not once per tile."""
+
+    def __init__(self) -> None:
+        self.key: tuple[str, int, int, int] | None = None
+        self.value: tuple[Any, tuple[str, ...]] | RejectedImage | None = None
+
+    def get(self, unit: Unit, context: TaskContext) -> tuple[Any, tuple[str, ...]]:
+        key = (unit.gt_file, context.max_side, context.short_side, context.max_pixels)
+        if key != self.key:
+            self.key = key
+            try:
+                decoded = read_source(Path(unit.gt_file), min_side=context.min_side, max_pixels=context.max_pixels)
+                rgb = fit_size(decoded.rgb, max_side=context.max_side, short_side=context.short_side)
+                self.value = (rgb, decoded.conversions)
+            except RejectedImage as problem:
+                self.value = problem
+        if isinstance(self.value, RejectedImage):
+            raise self.value
+        return self.value
+
+
+def _cut(rgb, unit: Unit):
+    """The unit's tile of the (downscaled) source, or the whole image."""
+    if unit.box is None:
+        return rgb
+    left, top, width, height = unit.box
+    if top + height > rgb.shape[0] or left + width > rgb.shape[1]:
+        raise RejectedImage(
+            f"tile {unit.box} lies outside the decoded {rgb.shape[1]}x{rgb.shape[0]} image (the header "
+            "promised another size)"
+        )
+    return rgb[top : top + height, left : left + width]
+
+
+def _synthetic_rows(
+    unit: Unit, context: TaskContext, out: Path, rejected: list, sources: _LastSource
+) -> list[dict[str, Any]]:
     try:
-        decoded = read_source(Path(unit.gt_file), min_side=context.min_side, max_pixels=context.max_pixels)
+        scaled, conversions = sources.get(unit, context)
+        clean = np.ascontiguousarray(_cut(scaled, unit))
     except RejectedImage as problem:
         rejected.append(_rejection(unit, unit.gt_file, problem.reason))
         return []
-    clean = fit_long_side(decoded.rgb, context.max_side)
     height, width = clean.shape[:2]
     gt_bytes = encode_png(clean)
     write_bytes_atomic(out / unit.gt_path, gt_bytes)
@@ -109,8 +149,10 @@ def _synthetic_rows(unit: Unit, context: TaskContext, out: Path, rejected: list)
         seed = sample_seed(context.seed, sample.sample_id)
         degradation = get_degradation(sample.degradation)
         params = degradation.sample(make_rng(seed), sample.level, height, width)
-        if decoded.conversions:
-            params = {**params, "input_conversions": list(decoded.conversions)}
+        if conversions:
+            params = {**params, "input_conversions": list(conversions)}
+        if unit.box is not None:  # where the GT comes from: replay starts from the GT file itself
+            params = {**params, "source_box": list(unit.box), "source_scaled_to": list(scaled.shape[:2])}
         lq_bytes = encode_png(degradation.apply(clean, params))
         write_bytes_atomic(out / sample.lq_path, lq_bytes)
         rows.append(_row(base, sample, params, seed, lq_bytes))
@@ -186,9 +228,10 @@ def run_task(task: Task, context: TaskContext) -> TaskResult:
     out = Path(context.out)
     rows: list[dict[str, Any]] = []
     rejected: list[dict[str, str]] = []
+    sources = _LastSource()
     for unit in task.units:
         if unit.kind == "synthetic":
-            rows.extend(_synthetic_rows(unit, context, out, rejected))
+            rows.extend(_synthetic_rows(unit, context, out, rejected, sources))
         else:
             rows.extend(_paired_rows(unit, out, rejected))
     if rows:

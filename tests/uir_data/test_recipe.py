@@ -48,6 +48,9 @@ def test_unknown_level_name_is_refused(tmp_path, photo_folder):
         ('name = "x"\n[[synthetic]]\nlevels = "most"\n', "levels must be one of"),
         ('name = "x"\n[[paired]]\ntypes = ["RS"]\n', "needs a dataset name"),
         ("name = = 1", "not valid TOML"),
+        ('name = "x"\n[image]\ntile_size = -480\n', "tile_size must be a whole number of pixels >= 0, got -480"),
+        ('name = "x"\n[image]\ntile_size = 16\n', "tile_size 16 is below min_side"),
+        ('name = "x"\n[image]\ntile = 480\n', "unknown \\[image\\] keys \\['tile'\\]"),
     ],
 )
 def test_malformed_recipes_name_the_file_and_field(tmp_path, text, message):
@@ -61,3 +64,50 @@ def test_malformed_recipes_name_the_file_and_field(tmp_path, text, message):
 def test_unknown_bundled_name_lists_the_bundled_recipes():
     with pytest.raises(RecipeError, match="bundled recipes: 12d, 5d, demo"):
         load_recipe("nonsense")
+
+
+def _tiled_build(tmp_path, image_table: str):
+    import numpy as np
+    from testkit import smooth_photo, write_rgb
+
+    folder = tmp_path / "big"
+    source = smooth_photo(7, 100, 150)
+    write_rgb(folder / "wide.png", source)
+    recipe = tmp_path / "tiled.toml"
+    recipe.write_text(f'name = "tiled"\n[splits]\ntrain = 1.0\n[image]\n{image_table}\n[[synthetic]]\ntypes = ["GB", "J"]\n')
+    summary = build_dataset(tmp_path / "d", str(recipe), sources=(str(folder),), workers=1)
+    return np.asarray(source), summary, read_manifest(tmp_path / "d").to_pylist()
+
+
+def test_tiles_cut_as_basicsr_does_and_each_gt_is_its_tile_replayable_from_params(tmp_path):
+    import json
+
+    import numpy as np
+
+    from uir_data.degrade.registry import get_degradation
+    from uir_data.image_io import decode_rgb
+    from uir_data.verify import verify_manifest
+
+    source, summary, rows = _tiled_build(tmp_path, "tile_size = 64\ntile_step = 32")
+    # 100 px: starts 0, 32 and 36 (flush with the edge); 150 px: 0, 32, 64 and 86 -> 12 tiles of 64x64
+    boxes = {tuple(json.loads(row["params"])["source_box"]) for row in rows}
+    assert boxes == {(left, top, 64, 64) for top in (0, 32, 36) for left in (0, 32, 64, 86)}
+    assert summary.pairs_written == 12 * 2 and len({row["gt_path"] for row in rows}) == 12
+    for row in rows:
+        left, top, width, height = json.loads(row["params"])["source_box"]
+        gt = decode_rgb((tmp_path / "d" / row["gt_path"]).read_bytes())
+        assert (row["height"], row["width"]) == (64, 64)
+        assert np.array_equal(gt, source[top : top + height, left : left + width])
+        lq = decode_rgb((tmp_path / "d" / row["lq_path"]).read_bytes())
+        replay = get_degradation(row["degradation"]).apply(gt, json.loads(row["params"]))
+        assert np.array_equal(replay, lq)
+    assert {row["group_id"] for row in rows} == {rows[0]["group_id"]}  # all tiles of a photo share a split
+    assert verify_manifest(tmp_path / "d").ok
+
+
+def test_short_side_downscales_before_cutting(tmp_path):
+    import json
+
+    _, _, rows = _tiled_build(tmp_path, "short_side = 50\ntile_size = 64")
+    assert {tuple(json.loads(r["params"])["source_box"]) for r in rows} == {(0, 0, 64, 50), (11, 0, 64, 50)}
+    assert {tuple(json.loads(r["params"])["source_scaled_to"]) for r in rows} == {(50, 75)}
