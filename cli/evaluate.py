@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.output import print_json, progress_bar, stdout
+from cli.output import print_json, print_warning, progress_bar, stdout
 
 
 def command(
@@ -33,9 +33,20 @@ def command(
 
     if weights not in ("ema", "model"):
         raise UsageError(f"--weights must be ema or model, got {weights!r}")
+    if limit < 0:
+        raise UsageError(f"--limit must be 0 (every pair) or a positive number of pairs, got {limit}")
+    if crop < 0:
+        raise UsageError(f"--crop must be 0 (full images) or a positive size in pixels, got {crop}")
+    wanted: tuple[str, ...] = ()
+    if types is not None:
+        try:
+            wanted = parse_type_list(types)
+        except ValueError as error:
+            raise UsageError(f"--types: {error}") from None
+        if not wanted:
+            raise UsageError(f"--types {types!r} names no type; give e.g. --types GN,J (or leave it out for all)")
     arch = load_config(config) if config else load_preset(preset) if preset else None
     restorer = load_restorer(checkpoint, weights=weights, config=arch)
-    wanted = parse_type_list(types) if types else ()
     index = open_index(manifest, split, wanted, limit)
     with progress_bar("evaluating") as progress:
         bar = progress.add_task("evaluating", total=len(index))
@@ -57,4 +68,4 @@ def command(
         table.add_row(*cells, end_section=name == rows[-2][0])
     stdout.print(table)
     for problem in result["skipped"]:
-        stdout.print(f"[yellow]skipped:[/] {problem}", highlight=False)
+        print_warning("skipped:", str(problem))

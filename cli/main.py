@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None, prog_name: str = "uir") -> int:
         return 130
     except typer.TyperException as error:
         # Bad or missing option, unknown command: the usage line and exit 2. typer (>= 0.26) raises these
-        # from its own copy of click, so click's classes would not match them.
+        # from its own copy of click, so click's classes would not match them; 0.28 made the base public.
         show = getattr(error, "show", None)
         if show is not None:
             show()

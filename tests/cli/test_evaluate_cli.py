@@ -69,3 +69,26 @@ def test_an_empty_split_is_a_clear_error(pretrain_run: Path, dataset: Path, caps
     capsys.readouterr()
     assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--split", "test"]) == 1
     assert "'test' split has no pairs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--limit", "-1", "--limit must be 0 (every pair) or a positive number of pairs, got -1"),
+        ("--types", "XYZ", "--types: unknown degradation type 'XYZ'"),
+        ("--types", ",", "--types ',' names no type"),
+        ("--crop", "-8", "--crop must be 0 (full images) or a positive size in pixels, got -8"),
+    ],
+)
+def test_bad_options_are_usage_errors(option: str, value: str, message: str, dataset: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture):
+    capsys.readouterr()
+    # Checked before the checkpoint is even opened (this one does not exist).
+    assert main(["evaluate", str(tmp_path / "no-run"), "--manifest", str(dataset), option, value]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_limit_scores_exactly_that_many_pairs(pretrain_run: Path, dataset: Path, capsys: pytest.CaptureFixture):
+    capsys.readouterr()
+    assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--limit", "4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs"] == 4
