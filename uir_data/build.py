@@ -359,20 +359,13 @@ def _run_plan(
         on_start(plan, sum(t.n_samples for t in pending))
     if workers is None:
         workers = os.cpu_count() or 1
-    finished: list[TaskResult] = []
-
-    def done(result: TaskResult) -> None:
-        finished.append(result)
-        if on_task_done:
-            on_task_done(result)
-
     try:
-        run_tasks(pending, context, executor=executor, workers=workers, on_done=done)
+        run_tasks(pending, context, executor=executor, workers=workers, on_done=on_task_done)
     except KeyboardInterrupt:
         intact = sum(task_is_intact(out, t.index, packing) for t in plan.tasks)
         raise BuildInterrupted(
-            f"interrupted: {out} holds {intact} of {len(plan.tasks)} finished tasks ({len(finished)} finished in "
-            "this run; tasks in flight were abandoned and leave no partial files); rerun the same command to resume"
+            f"interrupted: {out} holds {intact} of {len(plan.tasks)} tasks finished (the tasks in flight were "
+            "abandoned and leave no partial files behind); rerun the same command to resume"
         ) from None
 
     complete = all(task_is_intact(out, t.index, packing) for t in plan.tasks)

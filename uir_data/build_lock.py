@@ -9,8 +9,10 @@ never leaves a stale lock behind; the lock files themselves are harmless and sta
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from uir_data.errors import UirError
 
 LOCK_FILE = ".uir-build.lock"
 SUMMARY_LOCK_FILE = ".uir-summary.lock"
+UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS}
 
 
 class BuildLockedError(UirError):
@@ -40,6 +43,13 @@ def _try_lock(path: Path, mode: int) -> tuple[int, bool]:
         fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except BlockingIOError:
         return fd, False
+    except OSError as error:
+        if error.errno not in UNSUPPORTED:
+            os.close(fd)
+            raise
+        # Some cluster file systems (Lustre mounted without -o flock, old NFS) have no flock: build
+        # unguarded rather than not at all, and say so once.
+        print(f"warning: {path.parent} does not support file locks; nothing stops two builds into it", file=sys.stderr)
     return fd, True
 
 
@@ -89,7 +99,8 @@ def summary_lock(out: Path) -> Iterator[None]:
     """Serialise the final 'is it complete, then write the summary once' step of concurrent array jobs."""
     fd = os.open(Path(out) / SUMMARY_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.suppress(OSError):  # no flock on this file system: see _try_lock
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
