@@ -12,7 +12,9 @@ from cli.output import print_json, stdout
 
 
 def command(
-    levels: bool = typer.Option(False, "--levels", help="List every level with its parameters."),
+    levels: bool = typer.Option(
+        False, "--levels", help="List every level with its parameters and the benchmark it matches."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the Markdown catalogue (docs/degradations.md)."),
 ) -> None:
@@ -40,10 +42,11 @@ def command(
         for r in records:
             if not r["implemented"]:
                 continue
-            detail = Table(title=f"{r['abbrev']}: {r['name']}", title_justify="left")
-            for column in ("level", "name", "parameters"):
+            title = f"{r['abbrev']}: {r['name']} (algorithm version {r['algorithm_version']})"
+            detail = Table(title=title, title_justify="left")
+            for column in ("level", "name", "parameters", "matches"):
                 detail.add_column(column, overflow="fold")
             for level in r["level_grid"]:
                 params = ", ".join(f"{k}={v}" for k, v in level["params"].items())
-                detail.add_row(str(level["index"]), level["name"], params)
+                detail.add_row(str(level["index"]), level["name"], params, "; ".join(level["matches"]))
             stdout.print(detail)
