@@ -9,7 +9,7 @@ import torch
 from skimage import data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from maskdcpt.metrics import psnr, quantize, ssim
+from maskdcpt.metrics import gaussian_blur_valid, psnr, quantize, ssim
 
 
 def _as_batch(image: np.ndarray) -> torch.Tensor:
@@ -54,3 +54,14 @@ def test_metrics_are_per_image_in_a_batch(photo: np.ndarray):
 def test_quantize_rounds_to_8_bit_levels():
     x = torch.tensor([0.0, 0.5 / 255, 1.49 / 255, 1.2, -0.1])
     assert (quantize(x) * 255).tolist() == pytest.approx([0, 0, 1, 255, 0])  # round-half-even at 0.5
+
+
+def test_the_separable_blur_equals_the_11x11_window_of_wang_et_al():
+    images = torch.rand(2, 3, 23, 31, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    coords = torch.arange(11, dtype=torch.float64) - 5
+    taps = torch.exp(-(coords**2) / (2 * 1.5**2))
+    window = torch.outer(taps, taps) / taps.sum() ** 2
+    direct = torch.nn.functional.conv2d(images, window.expand(3, 1, 11, 11), groups=3)
+    blurred = gaussian_blur_valid(images)
+    assert blurred.shape == (2, 3, 13, 21)
+    assert torch.allclose(blurred, direct, rtol=0, atol=1e-14)

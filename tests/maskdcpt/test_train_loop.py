@@ -165,3 +165,18 @@ def test_head_init_default_keeps_pytorch_init(dataset: Path):
     assert torch.count_nonzero(backbone.reconstruction_head().weight) > 0
     with pytest.raises(ConfigError, match=r"finetune.head_init: must be one of \('zero', 'default'\)"):
         tiny(dataset, 'finetune.head_init="ones"')
+
+
+def test_evaluation_scores_the_float_output_not_an_8_bit_rounding(dataset: Path):
+    backbone = create_backbone("nafnet", **load_preset("tiny-cpu").model.kwargs)
+    torch.nn.init.zeros_(backbone.reconstruction_head().weight)
+    torch.nn.init.constant_(backbone.reconstruction_head().bias, 0.3 / 255)  # output = input + 0.3 levels
+    index = open_index([dataset], "val", ["LL"])
+    scores = evaluate(Restorer(backbone, "finetune", None, "offset"), index, torch.device("cpu"))
+    direct = []
+    for row in range(len(index)):
+        lq, gt = (torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255 for a in index.read_pair(row))
+        direct.append(psnr((lq + 0.3 / 255).clamp(0, 1), gt).item())
+    # rounded to 8 bits the output would be the input again; scored as floats it is not
+    assert scores["types"]["LL"]["psnr"] == pytest.approx(np.mean(direct), abs=1e-4)
+    assert abs(scores["types"]["LL"]["psnr"] - scores["types"]["LL"]["psnr_input"]) > 0.01
