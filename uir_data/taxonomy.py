@@ -42,7 +42,7 @@ TYPES: tuple[DegradationType, ...] = (
     _single("LL", "Low-light", "others", 12),
     _single("MR", "Moiré", "others", 13),
     DegradationType("BJ", "Blur + JPEG", "mixed", 14, ("GB", "J")),
-    DegradationType("BR", "Blur + rain", "mixed", 15, ("MB", "RS")),
+    DegradationType("BR", "Blur + rain", "mixed", 15, ("DB", "RD")),
     DegradationType("BLN", "Blur + low-light + noise", "mixed", 16, ("MB", "LL", "GN")),
     DegradationType("LHRS", "Low-light + haze + rain + snow", "mixed", 17, ("LL", "H", "RS", "S")),
     DegradationType("DNBJ", "Downsample + noise + blur + JPEG", "mixed", 18, ("DS", "GN", "GB", "J")),

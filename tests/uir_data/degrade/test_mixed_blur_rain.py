@@ -1,55 +1,71 @@
-"""BR: rain first, then the camera blur over scene and streaks alike."""
+"""BR: RainDropClarity-style in-focus raindrops over a defocused background."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
-from uir_data.degrade.kernels.blur_kernels import gaussian_kernel
-from uir_data.degrade.kernels.filtering import apply_psf
-from uir_data.degrade.kernels.lowlight import expand_light_sources
-from uir_data.degrade.types.mixed_blur_rain import BlurRain
-from uir_data.degrade.types.motion_blur import blur_linear_light
-from uir_data.degrade.types.rain_streaks import RainStreaks, render_rain_linear
+from uir_data.degrade.kernels.defocus import disk_kernel
+from uir_data.degrade.kernels.filtering import convolve
+from uir_data.degrade.types.mixed_blur_rain import DEFOCUS_RADII, DROP_LEVELS, BlurRain
+from uir_data.degrade.types.raindrops import Raindrops, render_drops_linear
 from uir_data.seeding import make_rng
+from uir_data.taxonomy import get_type
 
 BR = BlurRain()
 
 
-def _high_frequency(image: np.ndarray) -> float:
+def _textured(height: int, width: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(0.1, 0.9, (height // 4, width // 4, 3)).astype(np.float32)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def _edge_energy(image: np.ndarray, where: np.ndarray) -> float:
     grey = image.mean(axis=2)
-    return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+    gradient = np.hypot(*np.gradient(grey))
+    return float(gradient[where].mean())
 
 
-def test_grid_is_three_blurs_by_three_rain_levels():
+def test_grid_is_three_defocus_radii_by_three_drop_levels():
     assert len(BR.levels) == 9
-    assert [lv.params["rain_level"] for lv in BR.levels[:3]] == [1, 3, 5]
-    assert [(lv.params["blur"], lv.params["size"]) for lv in BR.levels[::3]] == [
-        ("gauss", 1.5), ("motion", 9.0), ("motion", 17.0)]
+    assert [lv.params["drop_level"] for lv in BR.levels[:3]] == [d - 1 for d in DROP_LEVELS]
+    assert [lv.params["defocus_radius"] for lv in BR.levels[::3]] == list(DEFOCUS_RADII)
+    assert set(get_type("BR").components) == {"DB", "RD"}  # what RainDropClarity's pairs are made of
 
 
-def test_rain_is_rendered_before_the_motion_blur():
-    grey = np.full((96, 96, 3), 0.15, np.float32)
-    params = BR.sample(make_rng(4), 7, 96, 96)  # motion L 17 over RS4
-    out = BR.apply_float(grey, params)
-    expected = linear_to_srgb(blur_linear_light(render_rain_linear(srgb_to_linear(grey), params["rain"]),
-                                                params["blur"]))
-    assert np.allclose(out, expected, atol=1e-6)
-    # The streaks themselves are smeared: far less fine detail than the same rain unblurred (averaged
-    # over a few draws, since a motion path parallel to the streaks barely changes them).
-    ratios = []
+def test_the_background_is_defocused_and_the_drops_lie_on_it():
+    image = _textured(96, 128, 1)
+    params = BR.sample(make_rng(3), 4, 96, 128)
+    assert params["background"]["radius_px"] == DEFOCUS_RADII[1] and params["drops"]["focus"] == "drop"
+    params["background"]["highlight_gain"] = 1.0
+    scene = srgb_to_linear(image)
+    defocused = convolve(scene, disk_kernel(DEFOCUS_RADII[1]))
+    expected = linear_to_srgb(render_drops_linear(defocused, params["drops"], seen=scene))
+    assert np.allclose(BR.apply_float(image, params), expected, atol=1e-6)
+    # Away from the drops the pair differs by the background blur alone.
+    no_drops = {**params, "drops": {**params["drops"], "drops": []}}
+    assert np.allclose(BR.apply_float(image, no_drops), linear_to_srgb(defocused), atol=1e-6)
+
+
+def test_drops_are_sharper_than_the_background_and_than_rd_drops():
+    image = _textured(128, 128, 2)
+    sharper_than_background, sharper_than_rd = [], []
     for seed in range(4):
-        params = BR.sample(make_rng(seed), 7, 96, 96)
-        sharp_rain = RainStreaks().apply_float(grey, params["rain"])
-        ratios.append(_high_frequency(BR.apply_float(grey, params)) / _high_frequency(sharp_rain))
-    assert np.mean(ratios) < 0.7
+        params = BR.sample(make_rng(seed), 8, 128, 128)
+        out = BR.apply_float(image, params)
+        background = BR.apply_float(image, {**params, "drops": {**params["drops"], "drops": []}})
+        on_drops = np.abs(out - background).max(axis=2) > 4 / 255
+        # RD's look for the same drops: out of focus, refracting a blurred view.
+        rd_look = {**Raindrops().sample(make_rng(seed), 5, 128, 128), "drops": params["drops"]["drops"]}
+        rd_out = linear_to_srgb(render_drops_linear(srgb_to_linear(background), rd_look))
+        sharper_than_background.append(_edge_energy(out, on_drops) / _edge_energy(background, on_drops))
+        sharper_than_rd.append(_edge_energy(out, on_drops) / _edge_energy(rd_out, on_drops))
+    assert np.mean(sharper_than_background) > 1.5, sharper_than_background
+    assert np.mean(sharper_than_rd) > 1.2, sharper_than_rd
 
 
-def test_gaussian_level_blurs_the_rainy_composite_with_a_scaled_sigma():
-    grey = np.full((64, 128, 3), 0.2, np.float32)
-    params = BR.sample(make_rng(1), 1, 64, 128)
-    assert params["blur"]["kernel"] == "gauss" and np.isclose(params["blur"]["sigma_px"], 1.5 * 64 / 512)
-    rainy = render_rain_linear(srgb_to_linear(grey), params["rain"])
-    kernel = gaussian_kernel(params["blur"]["sigma_px"])
-    expected = linear_to_srgb(apply_psf(expand_light_sources(rainy, params["blur"]["highlight_gain"]), kernel))
-    assert np.allclose(BR.apply_float(grey, params), expected, atol=1e-6)
+def test_light_source_gain_is_a_recorded_per_sample_choice():
+    gains = [BR.sample(make_rng(seed), 0, 64, 64)["background"]["highlight_gain"] for seed in range(40)]
+    assert 1.0 in gains and any(gain > 1.0 for gain in gains)

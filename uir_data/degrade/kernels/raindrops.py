@@ -55,13 +55,14 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 def render_raindrops(image: np.ndarray, drops: Sequence[Drop], focus_blur: float, content_blur: float,
                      brightness: float, lift: float, edge_softness: float, edge_darkening: float,
-                     highlight: float) -> np.ndarray:
+                     highlight: float, seen: np.ndarray | None = None) -> np.ndarray:
     """Composite refracting drops onto an (H, W, 3) linear image.
 
     `content_blur` (px) blurs the scene seen through the drops, `brightness`·view + `lift` is their
     radiance, `edge_softness` the outer share of the radius over which a drop fades in, `edge_darkening`
     a faint shadow just inside the contact line, `highlight` a specular glint; `focus_blur` (px) finally
-    defocuses the whole drop layer (premultiplied alpha).
+    defocuses the whole drop layer (premultiplied alpha). `seen` is what the drops refract when it differs
+    from the image they lie on (BR: sharp drops over a defocused background still image the scene sharply).
     """
     height, width = image.shape[:2]
     map_x, map_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
@@ -101,9 +102,9 @@ def render_raindrops(image: np.ndarray, drops: Sequence[Drop], focus_blur: float
         glint[window] = np.where(inside, spot, glint[window])
     if not alpha.any():
         return image.astype(np.float32, copy=True)
-    scene = image
+    scene = image if seen is None else seen
     if content_blur > 0:
-        scene = cv2.GaussianBlur(image, (0, 0), content_blur, borderType=cv2.BORDER_REFLECT_101)
+        scene = cv2.GaussianBlur(scene, (0, 0), content_blur, borderType=cv2.BORDER_REFLECT_101)
     refracted = cv2.remap(scene, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
     layer = (refracted * np.float32(brightness) + np.float32(lift)) * shade[..., None]
     layer += np.float32(highlight) * glint[..., None]

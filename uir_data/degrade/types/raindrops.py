@@ -111,8 +111,9 @@ def sample_drop_look(rng: np.random.Generator, focus_blur_range: tuple[float, fl
     }
 
 
-def render_drops_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-    """Apply RD params to a linear-light image (shared with RSD, where drops refract the rainy scene, and BR)."""
+def render_drops_linear(linear: np.ndarray, params: dict[str, Any], seen: np.ndarray | None = None) -> np.ndarray:
+    """Apply RD params to a linear-light image (shared with RSD, where drops refract the rainy scene, and BR,
+    where they lie on a defocused background but refract the scene `seen` sharply)."""
     return render_raindrops(linear, params["drops"], params["focus_blur_px"], params["content_blur_px"],
                             params["brightness"], params["lift"], params["edge_softness"],
-                            params["edge_darkening"], params["highlight"])
+                            params["edge_darkening"], params["highlight"], seen)
