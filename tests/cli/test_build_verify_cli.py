@@ -70,3 +70,47 @@ def test_impossible_build_options_exit_2_with_one_sentence(tmp_path, photo_folde
     assert run_cli("build-dataset", "--out", tmp_path / "a-file", "--source", photo_folder) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+def test_array_jobs_as_separate_processes_in_any_order_equal_one_build_and_write_the_summary_once(
+    tmp_path, photo_folder
+):
+    import os
+    import random
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+
+    def command(out, *extra):
+        return [sys.executable, "-m", "cli.main", "build-dataset", "--out", str(out), "--source", str(photo_folder),
+                "--types", ",".join(PIPELINE_TYPES), "--workers", "1", "--pairs-per-task", "4", "--json", *extra]  # fmt: skip
+
+    def tree(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.parts[len(root.parts)] in ("lq", "gt", "manifest")}  # fmt: skip
+
+    subprocess.run(command(tmp_path / "single"), env=env, cwd=repo, check=True, capture_output=True)
+    order = [0, 1, 2]
+    random.Random(os.getpid()).shuffle(order)
+    order.insert(random.Random(os.getpid() + 1).randrange(1, 4), order[0])  # one index runs twice
+    # Two waves of concurrent processes: the first two indices of the order together, then the rest.
+    summaries = []
+    for wave in (order[:2], order[2:]):
+        # The same index twice at once is refused by the lock (tested elsewhere): such a wave runs in turn.
+        for group in [[i] for i in wave] if len(set(wave)) < len(wave) else [wave]:
+            jobs = [subprocess.Popen(command(tmp_path / "array", "--task-index", str(i), "--num-tasks", "3"),
+                                     env=env, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    for i in group]  # fmt: skip
+            for job in jobs:
+                out, err = job.communicate(timeout=60)
+                assert job.returncode == 0, err.decode()
+                summaries.append(json.loads(out))
+    assert len(summaries) == 4
+    assert sum(s["summary_written"] for s in summaries) == 1
+    written = json.loads((tmp_path / "array" / "build-summary.json").read_text())
+    single = json.loads((tmp_path / "single" / "build-summary.json").read_text())
+    assert written["pairs_by_type_split"] == single["pairs_by_type_split"] and written["complete"]
+    assert tree(tmp_path / "array") == tree(tmp_path / "single")
