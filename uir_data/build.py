@@ -217,7 +217,22 @@ def recipe_dataset_keys(recipe: Recipe) -> set[str]:
     return keys
 
 
-def build_dataset(
+@dataclass(frozen=True)
+class PreparedBuild:
+    """Everything a build decides before it writes: the recipe after flags, the plan, the run record."""
+
+    out: Path
+    recipe: Recipe
+    planned: PlanResult
+    previous: dict[str, Any] | None
+    run_record: dict[str, Any]
+
+    @property
+    def plan(self) -> Plan:
+        return self.planned.plan
+
+
+def prepare_build(
     out: Path,
     recipe: str | Recipe = "demo",
     *,
@@ -227,17 +242,13 @@ def build_dataset(
     seed: int | None = None,
     workers: int | None = None,
     limit: int | None = None,
-    executor: str = "local",
     task_index: int | None = None,
     num_tasks: int | None = None,
     allow_missing: bool = False,
     pairs_per_task: int | None = None,
     max_pixels: int | None = None,
-    on_start: Callable[[Plan, int], None] | None = None,
-    on_task_done: Callable[[TaskResult], None] | None = None,
-) -> BuildSummary:
-    """Build (or resume) a dataset into `out`; returns what was built. See DESIGN.md, data flow."""
-    started = time.perf_counter()
+) -> PreparedBuild:
+    """Validate the options, plan, and check the plan against `out`'s run record; writes nothing."""
     out = Path(out)
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
@@ -279,10 +290,9 @@ def build_dataset(
     plan = planned.plan
     if plan.n_samples == 0:
         raise UsageError("the recipe and sources give no samples to build (check --types, --source, --limit)")
-    recipe_hash = recipe.content_hash()
     run_record = {
         "recipe_name": recipe.name,
-        "recipe_hash": recipe_hash,
+        "recipe_hash": recipe.content_hash(),
         "plan_hash": plan.plan_hash,
         "packing_hash": plan.packing_hash,
         "seed": recipe.seed,
@@ -300,6 +310,47 @@ def build_dataset(
         "recipe": recipe.to_dict(),
     }
     _check_run_identity(out, previous, run_record)
+    return PreparedBuild(out, recipe, planned, previous, run_record)
+
+
+def build_dataset(
+    out: Path,
+    recipe: str | Recipe = "demo",
+    *,
+    sources: tuple[str, ...] = (),
+    sources_root: Path | None = None,
+    types: tuple[str, ...] | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    limit: int | None = None,
+    executor: str = "local",
+    task_index: int | None = None,
+    num_tasks: int | None = None,
+    allow_missing: bool = False,
+    pairs_per_task: int | None = None,
+    max_pixels: int | None = None,
+    on_start: Callable[[Plan, int], None] | None = None,
+    on_task_done: Callable[[TaskResult], None] | None = None,
+) -> BuildSummary:
+    """Build (or resume) a dataset into `out`; returns what was built. See DESIGN.md, data flow."""
+    started = time.perf_counter()
+    out = Path(out)
+    prepared = prepare_build(
+        out,
+        recipe,
+        sources=sources,
+        sources_root=sources_root,
+        types=types,
+        seed=seed,
+        workers=workers,
+        limit=limit,
+        task_index=task_index,
+        num_tasks=num_tasks,
+        allow_missing=allow_missing,
+        pairs_per_task=pairs_per_task,
+        max_pixels=max_pixels,
+    )
+    recipe, planned, plan, run_record = prepared.recipe, prepared.planned, prepared.plan, prepared.run_record
     try:
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
