@@ -10,12 +10,16 @@ from cli.output import print_json, progress_bar, stdout
 
 
 def command(
-    out: Path = typer.Argument(..., help="Output PNG file."),
+    out: Path = typer.Argument(..., help="Output PNG file (a folder with --closeups)."),
     image: Path | None = typer.Option(None, "--image", help="Photo to degrade (default: scikit-image astronaut)."),
     types: str = typer.Option("all", "--types", help="Comma-separated type abbreviations, e.g. GN,J,RS."),
     seed: int = typer.Option(0, "--seed", help="Seed of every tile's sampled parameters."),
     thumb: int = typer.Option(128, "--thumb", help="Tile size in pixels."),
     columns: int = typer.Option(12, "--columns", help="Tiles per line; longer level grids wrap."),
+    closeups: bool = typer.Option(
+        False, "--closeups", help="Write OUT/<type>.png: 1:1 crops of the lowest, middle and highest level."
+    ),
+    crop: int = typer.Option(192, "--crop", help="Side of the 1:1 crops of --closeups, in pixels."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Render every level of the chosen types on one photo as a labelled PNG contact sheet."""
@@ -23,6 +27,9 @@ def command(
 
     chosen = resolve_types(None if types.strip().lower() in ("", "all") else
                            [part for part in types.split(",") if part.strip()])
+    if closeups:
+        _write_closeups(out, chosen, crop, seed, as_json)
+        return
     photo, photo_name = load_photo(image)
     tiles = sum(make_layout(chosen, thumb, columns).level_counts)
     title = f"uir degradation gallery: {photo_name}, seed {seed}, {len(chosen)} types, {tiles} levels"
@@ -38,3 +45,20 @@ def command(
     else:
         stdout.print(f"wrote {out}: {layout.width}x{layout.height} px, {len(chosen)} types, {tiles} tiles, "
                      f"{size / 1e6:.2f} MB")
+
+
+def _write_closeups(out: Path, chosen: tuple[str, ...], crop: int, seed: int, as_json: bool) -> None:
+    from uir_data.closeups import MIN_CROP, write_closeups
+    from uir_data.errors import UsageError
+
+    if out.suffix.lower() == ".png":
+        raise UsageError(f"--closeups writes one PNG per type into a folder; give a folder, not {out}")
+    if crop < MIN_CROP:
+        raise UsageError(f"--crop must be at least {MIN_CROP} px, got {crop}")
+    with progress_bar("close-ups") as bar:
+        task = bar.add_task("close-ups", total=len(chosen))
+        written = write_closeups(out, chosen, crop, seed, progress=lambda: bar.advance(task))
+    if as_json:
+        print_json({"out": str(out), "sheets": [{"path": str(p), "bytes": n} for p, n in written], "seed": seed})
+    else:
+        stdout.print(f"wrote {len(written)} close-up sheets to {out} ({sum(n for _, n in written) / 1e6:.2f} MB)")

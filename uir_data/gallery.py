@@ -127,17 +127,17 @@ def degrade_tile(thumbnail: np.ndarray, abbrev: str, level: int, seed: int) -> n
     return degradation.apply(thumbnail, params)
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def label_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Drop accents the bundled font has no glyphs for (Moiré -> Moire)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
+def fit_text(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
     """Truncate `text` with an ellipsis so it fits in `width` px."""
     if draw.textlength(text, font=font) <= width:
         return text
@@ -152,7 +152,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
-            lines.append(_fit(draw, word, font, width))
+            lines.append(fit_text(draw, word, font, width))
     return lines
 
 
@@ -172,11 +172,11 @@ def render_gallery(image: np.ndarray, types: Sequence[str] | None = None, seed: 
                 progress()
     canvas = Image.fromarray(sheet)
     draw = ImageDraw.Draw(canvas)
-    caption_font = _font(max(9, layout.caption_height - 3))
-    name_font = _font(max(10, layout.caption_height - 1))
-    abbrev_font = _font(max(14, thumb // 5))
+    caption_font = label_font(max(9, layout.caption_height - 3))
+    name_font = label_font(max(10, layout.caption_height - 1))
+    abbrev_font = label_font(max(14, thumb // 5))
     if title:
-        draw.text((layout.margin, layout.margin // 2), _fit(draw, _printable(title), name_font, layout.width - 2 * layout.margin),
+        draw.text((layout.margin, layout.margin // 2), fit_text(draw, printable(title), name_font, layout.width - 2 * layout.margin),
                   fill=INK, font=name_font)
     text_width = layout.label_width - layout.margin
     for row, abbrev in enumerate(layout.types):
@@ -186,13 +186,13 @@ def render_gallery(image: np.ndarray, types: Sequence[str] | None = None, seed: 
             draw.line([(layout.margin, separator), (layout.width - layout.margin, separator)], fill=(200, 200, 200))
         draw.text((layout.margin, top), abbrev, fill=INK, font=abbrev_font)
         name_top = top + int(abbrev_font.size * 1.3)
-        for line in _wrap(draw, _printable(get_type(abbrev).name), name_font, text_width):
+        for line in _wrap(draw, printable(get_type(abbrev).name), name_font, text_width):
             draw.text((layout.margin, name_top), line, fill=MUTED, font=name_font)
             name_top += int(name_font.size * 1.2)
         degradation = get_degradation(abbrev)
         for level, spec in enumerate(degradation.levels):
             y, x = layout.tile_origin(row, level)
-            draw.text((x, y + thumb + 1), _fit(draw, _printable(spec.name), caption_font, thumb), fill=INK, font=caption_font)
+            draw.text((x, y + thumb + 1), fit_text(draw, printable(spec.name), caption_font, thumb), fill=INK, font=caption_font)
     return np.asarray(canvas), layout
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -36,3 +37,16 @@ def test_gallery_errors_are_one_sentence_with_usage_exit_codes(tmp_path, run_cli
     error = capsys.readouterr().err
     assert "missing.jpg" in error and "Traceback" not in error
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "y.png").exists()
+
+
+def test_closeups_write_one_sheet_per_type_into_a_folder(tmp_path, run_cli, capsys):
+    out = tmp_path / "closeups"
+    assert run_cli("gallery", out, "--closeups", "--types", "J,GN", "--crop", "48", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(p.name for p in out.iterdir()) == ["GN.png", "J.png"]
+    for sheet in report["sheets"]:
+        assert cv2.imread(sheet["path"]) is not None and sheet["bytes"] == Path(sheet["path"]).stat().st_size
+    assert run_cli("gallery", tmp_path / "one.png", "--closeups", "--types", "J") == 2
+    assert "give a folder, not" in capsys.readouterr().err
+    assert run_cli("gallery", out, "--closeups", "--types", "J", "--crop", "8") == 2
+    assert "--crop must be at least 32 px" in capsys.readouterr().err

@@ -63,3 +63,22 @@ def test_written_png_decodes_to_the_sheet_and_leaves_no_temp(tmp_path, photo):
     decoded = cv2.cvtColor(cv2.imread(str(out), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     assert np.array_equal(decoded, sheet)
     assert [p.name for p in out.parent.iterdir()] == ["gallery.png"]
+
+
+def test_closeup_sheet_shows_native_pixel_crops_of_the_degraded_tile():
+    from uir_data.closeups import _crop, closeup_levels, load_closeup_photos, render_closeup_sheet
+
+    assert closeup_levels("J") == (0, 6, 11) and closeup_levels("RD") == (0, 3, 5)
+    photos = load_closeup_photos()
+    assert [min(tile.shape[:2]) for _, tile, _ in photos] == [512, 427]  # tiles are never resampled
+    sheet = render_closeup_sheet("J", photos, crop=64, seed=5)
+    # margin 6, caption 18, title 36: 4 columns of 64, 2 rows of caption + 64.
+    assert sheet.shape == (36 + 6 + 2 * (18 + 64 + 6), 6 + 4 * (64 + 6), 3)
+    jpeg = get_degradation("J")
+    name, tile, centre = photos[1]
+    top, left = 36 + 6 + 1 * (18 + 64 + 6) + 18, 6 + 3 * (64 + 6)
+    params = jpeg.sample(make_rng(5, "closeup", "J", 11, 1), 11, *tile.shape[:2])
+    expected = _crop(jpeg.apply(tile, params), centre, 64)
+    assert np.array_equal(sheet[top : top + 64, left : left + 64], expected)
+    clean_left = 6
+    assert np.array_equal(sheet[top : top + 64, clean_left : clean_left + 64], _crop(tile, centre, 64))
