@@ -104,6 +104,7 @@ class RunConfig:
     precision: str = "auto"  # auto: bf16 autocast on CUDA, fp32 on CPU
     compile: bool = False
     device: str = "auto"
+    threads: int = 0  # torch/OpenCV threads of each rank's main process; 0: the cores its data workers leave
     seed: int = 0
 
 
@@ -218,7 +219,7 @@ def validate(config: TrainConfig, origin: str) -> TrainConfig:
     for key, value in positive.items():
         if value <= 0:
             fail(key, f"must be positive, got {value}")
-    for key, value in {"data.workers": config.data.workers, "optim.warmup_steps": config.optim.warmup_steps,
+    for key, value in {"run.threads": config.run.threads, "data.workers": config.data.workers, "optim.warmup_steps": config.optim.warmup_steps,
                        "data.val_max_images": config.data.val_max_images, "data.val_crop": config.data.val_crop}.items():
         if value < 0:
             fail(key, f"must be >= 0, got {value}")

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from maskdcpt.evaluate import Restorer, build_model, evaluate
 from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights, random_patch_mask
 from maskdcpt.runlog import MetricsLog, ProgressLine
 from maskdcpt.sampling import StepSampler, epoch_shares, keyed_rng, repeat_counts
+from maskdcpt.threads import default_threads, thread_budget
 from uir_data.atomic import write_text_atomic
 
 CONFIG_FILE = "config.toml"
@@ -40,7 +42,7 @@ TAG_MASK = 0x4D41
 # (A moved dataset may be resumed: the checkpoint's row digest refuses one whose rows changed.)
 RESUMABLE_KEYS = ("data.manifests", "run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
                   "run.device", "run.compile", "data.workers", "data.val_max_images", "data.val_crop",
-                  "finetune.init")
+                  "finetune.init", "run.threads")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -140,8 +142,11 @@ def train(config: TrainConfig, run_dir: Path | str, *, stop_at: int | None = Non
           console: Console | None = None) -> dict[str, Any]:
     """Run (or resume) training into run_dir; `stop_at` ends this invocation early (as a preemption would)."""
     ctx = dist_util.setup(config.run.device)
+    local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if ctx.enabled else 1
+    threads = config.run.threads or default_threads(config.data.workers, local_ranks)
     try:
-        return _train(config, Path(run_dir), ctx, stop_at, console)
+        with thread_budget(threads):
+            return _train(config, Path(run_dir), ctx, stop_at, console)
     finally:
         dist_util.teardown(ctx)
 
@@ -242,7 +247,8 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         shares = epoch_shares(train_index.degradations, config.data.repeat_factors)
         progress.message(f"{stage}: {len(train_index)} train pairs ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
                          f"epoch of {sampler.epoch_len} samples, global batch {config.data.batch_size} on "
-                         f"{ctx.world_size} rank(s), {device}")
+                         f"{ctx.world_size} rank(s), {device}, {torch.get_num_threads()} thread(s) + "
+                         f"{config.data.workers} data worker(s) per rank")
         progress.message("epoch share per class (after repeat factors): "
                          + ", ".join(f"{k} {shares[k]:.1%}" for k in counts))
 

@@ -15,6 +15,7 @@ from safetensors.torch import load_file
 from cli.main import main
 from maskdcpt import checkpoint as ckpt
 from maskdcpt.runlog import MetricsLog
+from maskdcpt.threads import default_threads
 from maskdcpt.toydata import write_toy_dataset
 from uir_data.manifest import read_manifest
 
@@ -40,6 +41,8 @@ def test_train_prints_json_and_a_rerun_resumes(dataset: Path, tmp_path: Path, ca
     # the toy set has 6 scenes per type, no repeat factors: each of the 5 classes is a fifth of an epoch
     assert "epoch share per class (after repeat factors): GB 20.0%, GN 20.0%, H 20.0%, J 20.0%, LL 20.0%" in " ".join(
         captured.err.split())
+    assert f"cpu, {default_threads(0)} thread(s) + 0 data worker(s) per rank" in " ".join(captured.err.split())
+    assert torch.get_num_threads() == 1  # the caller's setting is back
     assert (run / "config.toml").is_file()
     assert main([*argv, "--max-steps", "5"]) == 0
     captured = capsys.readouterr()
