@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "train": "cli.train",
     "evaluate": "cli.evaluate",
     "restore": "cli.restore",
+    "convert-checkpoint": "cli.convert_checkpoint",
 }
 
 _state = {"debug": False}

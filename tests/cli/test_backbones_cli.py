@@ -90,3 +90,49 @@ def _kwargs(inline: str) -> dict:
     import tomllib
 
     return tomllib.loads(f"v = {inline}")["v"]
+
+
+def test_an_original_swinir_checkpoint_restores_directly_and_converts(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """A JingyunLiang/SwinIR-style file: one `layers` list, position tables, saved buffers, `params` entry."""
+    arch = "{ img_size = 32, embed_dim = 12, depths = [2, 2], num_heads = [2, 2], relative_position_bias = true, " \
+           "shifted_window_mask = true }"
+    config = tmp_path / "swinir-original.toml"
+    config.write_text(f'base = "swinir-5d"\n[model]\nkwargs = {arch}\n', encoding="utf-8")
+    torch.manual_seed(0)
+    net = create_backbone("swinir", **_kwargs(arch)).eval()
+    original = {
+        name.replace("encode_layers.0.", "layers.0.").replace("decode_layers0.", "layers.1."): value
+        for name, value in net.state_dict().items()
+    }
+    original["layers.1.residual_group.blocks.1.attn_mask"] = torch.zeros(16, 64, 64)
+    source = tmp_path / "005_colorDN_SwinIR.pth"
+    torch.save({"params": original}, source)
+    pixels = np.random.default_rng(2).integers(0, 255, (19, 27, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / "in.png"), pixels)
+    with torch.no_grad():
+        lq = torch.from_numpy(pixels[..., ::-1].copy()).permute(2, 0, 1)[None].float() / 255
+        expected = (net(lq)[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()[..., ::-1]
+    capsys.readouterr()
+    assert main(["restore", str(source), str(tmp_path / "in.png"), "--config", str(config),
+                 "--out", str(tmp_path / "direct"), "--device", "cpu"]) == 0
+    assert np.array_equal(cv2.imread(str(tmp_path / "direct" / "in.png")), expected)
+    capsys.readouterr()
+
+    converted = tmp_path / "swinir_uir.safetensors"
+    assert main(["convert-checkpoint", str(source), str(converted), "--config", str(config), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["entry"] == "params" and summary["checked_against"] == "swinir"
+    assert summary["dropped"] == ["layers.1.residual_group.blocks.1.attn_mask"]
+    assert summary["tensors"] == len(net.state_dict()) and summary["renamed"] > 0
+    from safetensors.torch import load_file
+
+    assert list(load_file(str(converted))) == sorted(net.state_dict())  # safetensors stores names sorted
+    assert main(["restore", str(converted), str(tmp_path / "in.png"), "--config", str(config),
+                 "--out", str(tmp_path / "converted"), "--device", "cpu"]) == 0
+    assert np.array_equal(cv2.imread(str(tmp_path / "converted" / "in.png")), expected)
+
+    # Without the original attention flags the architecture is refused, with the flags to set.
+    assert main(["convert-checkpoint", str(source), str(tmp_path / "x.pth"), "--preset", "swinir-5d"]) == 1
+    assert "relative_position_bias = true" in capsys.readouterr().err and not (tmp_path / "x.pth").exists()
+    assert main(["convert-checkpoint", str(source), str(tmp_path / "x.bin")]) == 2
+    assert "must end in .pth, .pt, .safetensors" in capsys.readouterr().err
