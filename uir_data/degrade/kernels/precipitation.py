@@ -15,14 +15,14 @@ from uir_data.seeding import draw_seed
 LAYER_DEPTH_ORDER = {"far": 0, "mid": 1, "near": 2}
 
 
-def sample_veil(rng: np.random.Generator, mean_transmission: float, scale: float) -> dict[str, Any] | None:
-    """Veil params (heterogeneity, patch size px@512 scaled, seed), or None when the level has no veil."""
+def sample_veil(rng: np.random.Generator, mean_transmission: float) -> dict[str, Any] | None:
+    """Veil params (heterogeneity, patch size in px, seed), or None when the level has no veil."""
     if mean_transmission >= 1.0:
         return None
     return {
         "transmission": mean_transmission,
         "heterogeneity": float(rng.uniform(0.2, 0.4)),
-        "patch_px": float(rng.uniform(128.0, 256.0) * scale),
+        "patch_px": float(rng.uniform(128.0, 256.0)),
         "seed": draw_seed(rng),
     }
 

@@ -83,7 +83,7 @@ class Snow(Degradation):
                 "opacity": recipe["opacity"],
                 "seed": draw_seed(rng),
             })
-        veil = sample_veil(rng, chosen["veil_transmission"], 1.0)
+        veil = sample_veil(rng, chosen["veil_transmission"])
         return {
             "layers": layers,
             "veil": veil,
