@@ -63,11 +63,6 @@ class Level:
     description: str = ""
 
 
-def spatial_scale(height: int, width: int) -> float:
-    """Always 1.0: levels are in pixels of the image as degraded (large sources are tiled by the build)."""
-    return 1.0
-
-
 def _records_version(sample: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     @functools.wraps(sample)
     def sample_with_version(self: Degradation, *args: Any, **kwargs: Any) -> dict[str, Any]:
