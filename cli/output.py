@@ -40,9 +40,16 @@ def print_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
+class _Progress(Progress):
+    def stop(self) -> None:
+        # rich < 15 prints an empty line when a disabled bar stops; a log should get nothing at all.
+        if not self.disable:
+            super().stop()
+
+
 def progress_bar(description: str = "working") -> Progress:
     """A progress bar on stderr; hidden when stderr is not a terminal (logs get no bar drawings)."""
-    return Progress(
+    return _Progress(
         # The description is ours, but keep it literal too: a caller may put a file name in it.
         TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
