@@ -37,16 +37,46 @@ def command(
         help="Skip clean images larger than this many pixels, checked from the header before decoding "
         "(default: the recipe's [image] max_pixels, 40000000).",
     ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Print the plan (pairs per type, source and split; tasks) and an estimate of disk bytes and "
+        "core-hours measured by building a few of its pairs in a temporary folder; writes nothing under --out.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a paired dataset: plan -> tasks -> shards; rerunning into the same folder resumes."""
-    from uir_data.build import build_dataset
+    from uir_data.build import build_dataset, prepare_build
     from uir_data.executors import sigterm_as_interrupt
 
     try:
         type_filter = parse_type_list(types) if types else None
     except ValueError as error:
         raise UsageError(f"--types: {error}") from None
+    if dry_run:
+        from uir_data.dry_run import estimate_build
+
+        prepared = prepare_build(
+            out,
+            recipe,
+            sources=tuple(source),
+            sources_root=sources_root,
+            types=type_filter,
+            seed=seed,
+            workers=workers,
+            limit=limit,
+            task_index=task_index,
+            num_tasks=num_tasks,
+            allow_missing=allow_missing,
+            pairs_per_task=pairs_per_task,
+            max_pixels=max_pixels,
+        )
+        estimate = estimate_build(prepared)
+        if as_json:
+            print_json(estimate.to_dict())
+        else:
+            _render_estimate(estimate)
+        return
     # Ctrl-C and SIGTERM stop the build at once; the library turns them into BuildInterrupted (exit 130),
     # which says how far it got and how to resume.
     with sigterm_as_interrupt(), progress_bar("building") as progress:
@@ -102,3 +132,33 @@ def _render(summary) -> None:
         stderr.print(f"... and {len(summary.rejected) - 20} more in {summary.out}/rejected.jsonl")
     for name in summary.missing_datasets:
         print_warning("missing", f"dataset {name} (skipped with --allow-missing)")
+
+
+def _split_table(title: str, first: str, rows: dict[str, dict[str, int]]) -> Table:
+    splits = ("train", "val", "test")
+    table = Table(title=title)
+    table.add_column(first)
+    for split in splits:
+        table.add_column(split, justify="right")
+    table.add_column("total", justify="right")
+    for name, by_split in rows.items():
+        table.add_row(name, *(str(by_split.get(s, 0)) for s in splits), str(sum(by_split.values())))
+    return table
+
+
+def _render_estimate(estimate) -> None:
+    stdout.print(_split_table(f"plan: {estimate.recipe} -> {estimate.out}", "type", estimate.pairs_by_type_split))
+    stdout.print(_split_table("pairs per source", "source", estimate.pairs_by_source_split))
+    stdout.print(
+        f"{estimate.pairs_planned} pairs from {estimate.gt_images} clean images in {estimate.tasks} tasks of "
+        f"~{estimate.pairs_per_task} pairs; {estimate.pairs_pending} not built yet"
+    )
+    if estimate.bytes_estimate is None:
+        stdout.print(f"no estimate: all {estimate.sample_pairs} sampled pairs were rejected")
+    else:
+        stdout.print(
+            f"estimate (from {estimate.sample_pairs} pairs built in {estimate.sample_cpu_seconds:.1f} CPU s): "
+            f"{estimate.bytes_estimate / 1e9:.3f} GB on disk, {estimate.core_hours_estimate:.3f} core-hours"
+        )
+    for name in estimate.missing_datasets:
+        stderr.print(f"[yellow]missing[/] dataset {name} (skipped with --allow-missing)")

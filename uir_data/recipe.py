@@ -207,7 +207,7 @@ def bundled_recipe_names() -> list[str]:
 def load_recipe(name_or_path: str) -> Recipe:
     """A bundled recipe by name (demo, sweep, 5d, ...) or a TOML file by path."""
     path = Path(name_or_path)
-    if not path.exists() and path.suffix != ".toml":  # a bundled name ("uir-2.5m" has a dot, not a suffix)
+    if not path.is_file() and path.suffix != ".toml":  # a bundled name ("uir-2.5m" has a dot, not a suffix)
         path = RECIPES_DIR / f"{name_or_path}.toml"
         if not path.is_file():
             raise RecipeError(

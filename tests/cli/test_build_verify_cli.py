@@ -114,3 +114,31 @@ def test_array_jobs_as_separate_processes_in_any_order_equal_one_build_and_write
     single = json.loads((tmp_path / "single" / "build-summary.json").read_text())
     assert written["pairs_by_type_split"] == single["pairs_by_type_split"] and written["complete"]
     assert tree(tmp_path / "array") == tree(tmp_path / "single")
+
+
+def test_dry_run_prints_the_plan_and_an_estimate_close_to_the_real_build_and_writes_nothing(
+    tmp_path, photo_folder, run_cli, capsys
+):
+    out = tmp_path / "d"
+    args = ("build-dataset", "--out", out, "--source", photo_folder, "--types", "GN,H,J", "--workers", "1",
+            "--pairs-per-task", "8", "--json")  # fmt: skip
+    assert run_cli(*args, "--dry-run") == 0
+    estimate = json.loads(capsys.readouterr().out)
+    assert not out.exists()
+    assert estimate["sample_pairs"] == 3 * 2 and estimate["sample_cpu_seconds"] > 0
+    assert estimate["core_hours_estimate"] > 0
+
+    assert run_cli(*args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert estimate["pairs_by_type_split"] == summary["pairs_by_type_split"]
+    assert estimate["pairs_planned"] == summary["pairs_planned"] == 6 * 3 * 2
+    assert estimate["tasks"] == summary["tasks_total"] and estimate["gt_images"] == 6
+    assert estimate["pairs_by_source_split"] == {"photos": {
+        split: sum(by_split.get(split, 0) for by_split in summary["pairs_by_type_split"].values())
+        for split in ("test", "train", "val")
+    }}  # fmt: skip
+    built = sum(p.stat().st_size for sub in ("lq", "gt", "manifest") for p in (out / sub).rglob("*") if p.is_file())
+    assert 0.75 * built < estimate["bytes_estimate"] < 1.33 * built
+
+    assert run_cli(*args, "--dry-run") == 0  # on a finished folder: nothing left to build
+    assert json.loads(capsys.readouterr().out)["pairs_pending"] == 0
