@@ -112,6 +112,8 @@ def test_covered_area_grows_with_the_level_and_radii_are_pixels():
         low, high = DROPS.levels[2].params["radius_px"]
         assert all(low - 1e-3 <= d[2] <= high + 1e-3 for d in params["drops"])
         assert len(params["drops"]) >= 1
+        # Thumbnails: no drop wider than a tenth of the short side (it would fill the frame).
+        assert all(d[2] <= max(0.1 * height, 1.0) + 1e-3 for d in params["drops"])
     assert len(DROPS.sample(make_rng(0), 2, 1024, 1536)["drops"]) > 10 * len(DROPS.sample(make_rng(0), 2, 160, 240)["drops"])
 
 

@@ -33,6 +33,9 @@ EDGE_SOFTNESS = (0.25, 0.5)  # outer share of the radius over which a drop fades
 EDGE_DARKENING = (0.0, 0.12)
 HIGHLIGHT = (0.02, 0.12)
 WOBBLE = (0.0, 0.12)  # relative amplitude of the 2nd and 3rd harmonics of the outline
+# On a thumbnail the level's largest drops would fill the frame and refract views from far outside it; drops
+# are capped at this share of the short side (no effect from ~260 px up).
+MAX_RADIUS_SHARE = 0.1
 PLACEMENT_TRIES = 30  # rejection-sampling attempts per drop before it is left out (no-merge levels)
 MAX_DROPS = 400  # bounds the render time on very large images
 
@@ -52,11 +55,12 @@ def _levels() -> tuple[Level, ...]:
 def place_drops(rng: np.random.Generator, coverage: float, radius_range_px: tuple[float, float], height: int,
                 width: int, merge: bool) -> list[list[float]]:
     """Drop records (see kernels/raindrops.py) until they cover `coverage` of the frame; radii log-uniform
-    (many small drops, few large); without `merge`, drops do not overlap."""
+    (many small drops, few large), capped on thumbnails; without `merge`, drops do not overlap."""
     drops: list[list[float]] = []
     target = coverage * height * width
     covered = 0.0
-    low, high = math.log(radius_range_px[0]), math.log(radius_range_px[1])
+    cap = max(MAX_RADIUS_SHARE * min(height, width), 1.0)
+    low, high = math.log(min(radius_range_px[0], cap)), math.log(min(radius_range_px[1], cap))
     # At least one drop, even when a single one covers more than the target of a tiny image.
     while (covered < target or not drops) and len(drops) < MAX_DROPS:
         radius = float(math.exp(rng.uniform(low, high)))
