@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.output import print_json, progress_bar, stdout
+from cli.output import print_json, print_warning, progress_bar, stdout
 
 
 def command(
@@ -17,7 +17,7 @@ def command(
         None, "--export-dir", help="Where to write the Hub layout [default: <DATASET>-hub beside the dataset]."
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Export and print the upload plan (files, sizes, commits); no network call."
+        False, "--dry-run", help="Export and print the upload plan (files, sizes, steps); no network call."
     ),
     private: bool = typer.Option(False, "--private", help="Create the repo private (an existing repo keeps its setting)."),
     revision: str = typer.Option("main", "--revision", help="Branch to commit to (created from main if missing)."),
@@ -28,15 +28,30 @@ def command(
     endpoint: str | None = typer.Option(
         None, "--endpoint", help="Hub URL [default: HF_ENDPOINT, else https://huggingface.co]."
     ),
+    pretty_name: str | None = typer.Option(
+        None, "--pretty-name", help="The dataset's display name on the Hub [default: the dataset folder's name]."
+    ),
     allow_incomplete: bool = typer.Option(
         False, "--allow-incomplete", help="Export a build that has not finished (the card says how much it holds)."
+    ),
+    allow_restricted_licenses: bool = typer.Option(
+        False,
+        "--allow-restricted-licenses",
+        help="Publish pairs whose source license is non-commercial, research-only or unstated (you must hold the right).",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
     """Publish a dataset to the Hugging Face Hub; a rerun after an interruption sends only what is missing."""
     from uir_data.errors import UirError
     from uir_data.hub.export import export_dataset
-    from uir_data.hub.upload import DEFAULT_ENDPOINT, check_repo_id, dry_run_plan, upload_export
+    from uir_data.hub.licenses import describe
+    from uir_data.hub.upload import (
+        DEFAULT_ENDPOINT,
+        check_repo_id,
+        plan_upload,
+        refuse_restricted,
+        upload_export,
+    )
     from uir_data.hub.verify_export import verify_export
 
     check_repo_id(repo_id)
@@ -48,6 +63,7 @@ def command(
             shard_size=shard_size,
             repo_id=repo_id,
             allow_incomplete=allow_incomplete,
+            pretty_name=pretty_name,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     with progress_bar("checking export") as bar:
@@ -60,6 +76,15 @@ def command(
             f"the export in {exported.export_dir} has {len(problems)} problem(s), first: {problems[0]}; "
             f"run `uir verify-manifest {exported.export_dir}` for all of them"
         )
+    plan = plan_upload(exported.export_dir, repo_id, revision)
+    if plan.restricted:
+        if not (dry_run or allow_restricted_licenses):
+            refuse_restricted(plan)
+        print_warning(
+            "warning:",
+            f"these sources' licenses may forbid redistribution: {describe(plan.restricted)}"
+            + ("" if allow_restricted_licenses else "; publishing needs --allow-restricted-licenses"),
+        )
     summary = {
         "dataset": str(Path(dataset).resolve()),
         "export_dir": str(exported.export_dir),
@@ -69,15 +94,14 @@ def command(
         "shards_written": exported.shards_written,
         "shards_kept": exported.shards_kept,
         "dry_run": dry_run,
+        "plan": plan.to_dict(),
     }
     if dry_run:
-        plan = dry_run_plan(exported.export_dir, repo_id, revision=revision)
-        summary["plan"] = plan.to_dict()
         _render(summary, plan, json_output, title=f"dry run: nothing was sent to {repo_id}")
         return
     hub = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
     with progress_bar("uploading") as bar:
-        task = bar.add_task("uploading (bytes)", total=None)
+        task = bar.add_task("uploading (steps)", total=2)
         result = upload_export(
             exported.export_dir,
             repo_id,
@@ -85,12 +109,13 @@ def command(
             endpoint=hub,
             private=private,
             revision=revision,
+            allow_restricted_licenses=allow_restricted_licenses,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    summary["plan"] = result.plan.to_dict()
     summary["repo_url"] = result.repo_url
     summary["commits"] = result.commit_urls
-    _render(summary, result.plan, json_output, title=f"published {repo_id} ({hub})")
+    summary["deleted"] = result.deleted
+    _render(summary, plan, json_output, title=f"published {repo_id} ({hub})")
 
 
 def _human(size: int) -> str:
@@ -113,20 +138,19 @@ def _render(summary: dict, plan, json_output: bool, title: str) -> None:
     table.add_row(
         "shards", f"{summary['shards_written']} written, {summary['shards_kept']} kept from an earlier export"
     )
-    table.add_row("to send", f"{len(plan.files)} files, {_human(plan.bytes_to_send)} in {len(plan.commits)} commit(s)")
-    if plan.remote_checked:
-        table.add_row("already on the Hub", f"{len(plan.unchanged)} files")
-        table.add_row("stale files deleted", str(len(plan.deletions)))
-    else:
-        table.add_row("remote", "not contacted (dry run): the plan assumes an empty repo")
-    if summary.get("repo_url"):
+    table.add_row("export files", f"{len(plan.files)} files, {_human(plan.bytes_to_send)}")
+    if "commits" in summary:
+        made = len(summary["commits"])
+        table.add_row("commits", f"{made}" if made else "none: the repo already held this export")
+        table.add_row("stale files deleted", str(len(summary["deleted"])))
         table.add_row("repo", summary["repo_url"])
+    else:
+        table.add_row("remote", "not contacted (dry run): files the repo already holds will be skipped")
     stdout.print(table)
-    if plan.commits:
-        commits = Table(title="commits" if plan.remote_checked else "planned commits")
-        for column in ("#", "files", "size", "first file", "last file"):
-            commits.add_column(column)
-        for number, commit in enumerate(plan.commits, start=1):
-            first, last = (commit[0].path, commit[-1].path) if commit else ("(deletions only)", "")
-            commits.add_row(str(number), str(len(commit)), _human(sum(f.bytes for f in commit)), first, last)
-        stdout.print(commits)
+    if "commits" not in summary:
+        steps = Table(title="planned steps")
+        for column in ("#", "what", "files", "size"):
+            steps.add_column(column)
+        for number, (what, files) in enumerate((("data (upload_folder)", plan.data), ("card + record", plan.final)), 1):
+            steps.add_row(str(number), what, str(len(files)), _human(sum(f.bytes for f in files)))
+        stdout.print(steps)

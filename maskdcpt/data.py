@@ -24,11 +24,11 @@ import torch
 
 from maskdcpt.sampling import TAG_AUGMENT, keyed_rng
 from uir_data.errors import UirError
+from uir_data.hub.layout import export_shards
 from uir_data.manifest import ManifestError, dataset_root_of, read_manifest
 from uir_data.taxonomy import BY_ABBREV
 
 INDEX_COLUMNS = ("sample_id", "split", "degradation", "label", "lq_path", "gt_path")
-HUB_DATA_DIR = "data"
 MAX_FALLBACKS = 16  # rows tried after an unreadable one before giving up on a batch slot
 
 
@@ -77,9 +77,9 @@ class HubExport:
 
     def __init__(self, path: Path):
         self.root = Path(path)
-        self.parts = sorted((self.root / HUB_DATA_DIR).glob("*.parquet"))
+        self.parts = [shard.path for shard in export_shards(self.root)]  # the export layout's own reader
         if not self.parts:
-            raise DataError(f"{self.root}: no {HUB_DATA_DIR}/*.parquet files of a Hugging Face export")
+            raise DataError(f"{self.root}: no Parquet shards of a Hugging Face export (<TYPE>/<split>-*.parquet)")
         tables, self._locations = [], []
         for file_index, part in enumerate(self.parts):
             try:
@@ -135,7 +135,7 @@ def open_source(path: Path | str) -> ManifestFolder | HubExport:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such dataset folder (expected manifest/part-*.parquet or data/*.parquet)")
-    if path.is_dir() and not (path / "manifest").is_dir() and (path / HUB_DATA_DIR).is_dir():
+    if path.is_dir() and not (path / "manifest").is_dir() and export_shards(path):
         return HubExport(path)
     try:
         return ManifestFolder(path)

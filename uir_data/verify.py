@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from uir_data.dataset_root import RUN_FILE, build_status
 from uir_data.errors import UsageError
 from uir_data.hub import verify_export
+from uir_data.hub.layout import export_shards
 from uir_data.image_io import decode_rgb, image_size
 from uir_data.manifest import (
     COLUMNS,
@@ -284,7 +285,7 @@ def verify_manifest(
         # a missing or broken record is already one of the problems
         with contextlib.suppress(OSError, ValueError, TypeError):
             report.rows = int(json.loads((path / "uir-export.json").read_text()).get("rows", 0))
-        shards = sorted((path / "data").glob("*.parquet"))
+        shards = [shard.path for shard in export_shards(path)]
         report.files_checked = len(shards)
         report.bytes_hashed = 0 if quick else sum(shard.stat().st_size for shard in shards)  # embedded images
         report.seconds = time.perf_counter() - started

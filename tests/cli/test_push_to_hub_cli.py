@@ -35,17 +35,19 @@ def test_dry_run_exports_and_prints_the_plan_without_any_request(dataset, hub, t
     assert hub.requests == []
     result = json.loads(captured.out)
     assert result["dry_run"] is True and result["rows"] == 12
-    assert result["splits"] == {"train": 4, "val": 4, "test": 4}
+    assert result["splits"] == {"train": 4, "validation": 4, "test": 4}
     plan = result["plan"]
-    assert plan["remote_checked"] is False and plan["files_to_send"] == 8  # 6 shards + README + record
-    assert plan["commits"][-1]["files"] == ["README.md", "uir-export.json"]
+    # 6 shards + 2 example images + LICENSE.md, then README + record
+    assert [len(step["files"]) for step in plan["steps"]] == [9, 2]
+    assert plan["steps"][-1]["files"] == ["README.md", "uir-export.json"]
+    assert plan["restricted_licenses"] == []
     assert (out / "uir-export.json").is_file()
     assert TOKEN not in captured.out + captured.err
 
     code = main(["push-to-hub", str(dataset), "--repo-id", "someone/tiny", "--export-dir", str(out), "--dry-run"])
     captured = capsys.readouterr()
     assert code == 0
-    assert "dry run: nothing was sent to someone/tiny" in captured.out and "planned commits" in captured.out
+    assert "dry run: nothing was sent to someone/tiny" in captured.out and "planned steps" in captured.out
     assert "6 kept from an earlier export" in captured.out
 
 
@@ -55,14 +57,16 @@ def test_upload_publishes_and_a_rerun_sends_nothing(dataset, hub, tmp_path, caps
     assert main(args) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)
-    assert result["plan"]["files_to_send"] == 8 and len(result["commits"]) == 2
+    assert result["plan"]["files"] == 11 and len(result["commits"]) == 2
     assert hub.created[0]["visibility"] == "private"
-    assert "README.md" in hub.tree("someone/tiny")
+    assert len(hub.tree("someone/tiny")) == 12  # the export's 11 files + .gitattributes
     assert TOKEN not in captured.out + captured.err
 
+    commits, puts = len(hub.commits), len(hub.lfs_puts)
     assert main(args) == 0
     again = json.loads(capsys.readouterr().out)
-    assert again["plan"]["files_to_send"] == 0 and again["plan"]["unchanged"] == 8 and again["commits"] == []
+    assert again["commits"] == [] and again["deleted"] == []
+    assert len(hub.commits) == commits and len(hub.lfs_puts) == puts
 
 
 def test_permission_error_is_one_sentence_with_exit_code_1(dataset, hub, tmp_path, capsys):
@@ -101,3 +105,23 @@ def test_an_unfinished_build_is_refused_with_exit_1_unless_allowed(tmp_path, cap
     assert not (tmp_path / "x").exists()
     assert main([*args, "--allow-incomplete", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == 8
+
+
+def test_restricted_licenses_warn_in_a_dry_run_and_need_the_flag_to_publish(tmp_path, hub, capsys):
+    root = make_tiny_dataset(tmp_path / "nc", license_text="CC BY-NC-SA 4.0 (academic use only)")
+    args = ["push-to-hub", str(root), "--repo-id", "someone/nc", "--export-dir", str(tmp_path / "export"),
+            "--endpoint", hub.url, "--token", TOKEN, "--pretty-name", "NC pairs"]
+    assert main([*args, "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: these sources' licenses may forbid redistribution: tiny: CC BY-NC-SA 4.0" in err
+    assert "publishing needs --allow-restricted-licenses" in err
+    assert "pretty_name: NC pairs" in (tmp_path / "export" / "README.md").read_text()
+
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "12 pairs come from sources whose license may forbid redistributing them" in err
+    assert "pass --allow-restricted-licenses" in err and hub.requests == []
+
+    assert main([*args, "--allow-restricted-licenses"]) == 0
+    assert "warning: these sources' licenses" in capsys.readouterr().err
+    assert "README.md" in hub.tree("someone/nc")

@@ -1,7 +1,9 @@
 """A loopback stand-in for the few Hub endpoints huggingface_hub 2.4 uses to upload with plain LFS.
 
-Serves repo creation, branches, tree listing, README validation, preupload, the LFS batch API with basic
-PUT transfers, and ndjson commits; it stores content, records every request, and can fail chosen requests.
+Serves repo creation, branches, repo info (head commit), tree listing, README validation, preupload (with
+the remote oid of files already there, which lets the client skip unchanged files), the LFS batch API with
+basic PUT transfers, and ndjson commits; it stores content, records every request, and can fail chosen
+requests.
 Xet needs a CAS server, so tests disable Xet (constants.HF_HUB_DISABLE_XET) to force the LFS path.
 """
 
@@ -36,6 +38,7 @@ class StandIn:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # method, path, headers
     lfs_puts: list[str] = field(default_factory=list)  # oids sent
     commits: list[dict] = field(default_factory=list)  # {"repo", "branch", "summary", "added", "deleted"}
+    heads: dict[tuple[str, str], str] = field(default_factory=dict)  # (repo, branch) -> head commit oid
     failures: list[Failure] = field(default_factory=list)
     created: list[dict] = field(default_factory=list)  # bodies of successful create-repo requests
     errors: list[str] = field(default_factory=list)  # exceptions inside the stand-in (should stay empty)
@@ -48,6 +51,13 @@ class StandIn:
 
 def _is_lfs(path: str) -> bool:
     return not path.endswith((".md", ".json", ".gitattributes"))
+
+
+def _remote_oid(path: str, data: bytes) -> str:
+    """The oid the Hub's preupload reports: sha256 of the content for LFS files, the git blob sha1 otherwise."""
+    if _is_lfs(path):
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
@@ -99,6 +109,7 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     if repo in state.repos:  # the Hub answers 409 with the url; exist_ok reads it
                         return self._send(409, {"error": "You already created this dataset repo", "url": url})
                     state.repos[repo] = {"main": {".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}}
+                    state.heads[(repo, "main")] = "0" * 40
                     state.created.append(body)
                 return self._send(200, {"url": url})
             if method == "POST" and (m := re.fullmatch(rf"/api/datasets/{REPO}/branch/(?P<branch>.+)", path)):
@@ -108,7 +119,16 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     if m["branch"] in branches:
                         return self._send(409, {"error": "Reference already exists"})
                     branches[m["branch"]] = dict(branches["main"])
+                    state.heads[(m["repo"], m["branch"])] = state.heads[(m["repo"], "main")]
                 return self._send(200)
+            if method == "GET" and (
+                m := re.fullmatch(rf"/api/datasets/{REPO}(?:/revision/(?P<rev>[^/]+))?", path)
+            ):
+                with state.lock:
+                    head = state.heads.get((m["repo"], m["rev"] or "main"))
+                if head is None:
+                    return self._send(404, {"error": "not found"}, {"X-Error-Code": "RepoNotFound"})
+                return self._send(200, {"id": m["repo"], "sha": head, "private": False})
             if method == "GET" and (m := re.fullmatch(rf"/api/datasets/{REPO}/tree/(?P<rev>[^/]+)", path)):
                 with state.lock:
                     if m["repo"] not in state.repos or m["rev"] not in state.repos[m["repo"]]:
@@ -129,12 +149,17 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 if not body["content"].startswith("---\n"):
                     return self._send(400, {"errors": [{"message": "no metadata"}]})
                 return self._send(200, {"warnings": []})
-            if method == "POST" and re.fullmatch(rf"/api/datasets/{REPO}/preupload/[^/]+", path):
+            if method == "POST" and (m := re.fullmatch(rf"/api/datasets/{REPO}/preupload/(?P<rev>[^/]+)", path)):
                 body = json.loads(self._body())
-                files = [
-                    {"path": f["path"], "uploadMode": "lfs" if _is_lfs(f["path"]) else "regular", "shouldIgnore": False}
-                    for f in body["files"]
-                ]
+                with state.lock:
+                    tree = dict(state.repos.get(m["repo"], {}).get(m["rev"], {}))
+                files = []
+                for f in body["files"]:
+                    entry = {"path": f["path"], "uploadMode": "lfs" if _is_lfs(f["path"]) else "regular",
+                             "shouldIgnore": False}
+                    if f["path"] in tree:
+                        entry["oid"] = _remote_oid(f["path"], tree[f["path"]])
+                    files.append(entry)
                 return self._send(200, {"files": files})
             if method == "POST" and (m := re.fullmatch(rf"/datasets/{REPO}\.git/info/lfs/objects/batch", path)):
                 body = json.loads(self._body())
@@ -174,7 +199,9 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                             return self._send(404, {"error": "file missing"}, {"X-Error-Code": "EntryNotFound"})
                         del tree[name]
                     tree.update(added)
-                    oid = hashlib.sha1(json.dumps([header, sorted(added), deleted]).encode()).hexdigest()
+                    parent = state.heads[(m["repo"], m["rev"])]
+                    oid = hashlib.sha1(json.dumps([parent, header, sorted(added), deleted]).encode()).hexdigest()
+                    state.heads[(m["repo"], m["rev"])] = oid
                     state.commits.append(
                         {"repo": m["repo"], "branch": m["rev"], "summary": header["summary"],
                          "added": sorted(added), "deleted": deleted}

@@ -24,7 +24,9 @@ def _encode(rgb: np.ndarray, ext: str) -> bytes:
     return buffer.tobytes()
 
 
-def make_tiny_dataset(root: Path, *, height: int = 48, width: int = 64, images: int = 3) -> Path:
+def make_tiny_dataset(
+    root: Path, *, height: int = 48, width: int = 64, images: int = 3, license_text: str = "CC0-1.0 (test pattern)"
+) -> Path:
     """Write images + manifest/part-00000.parquet + recipe.json under root; returns root."""
     rng = np.random.default_rng(7)
     rows = []
@@ -65,7 +67,7 @@ def make_tiny_dataset(root: Path, *, height: int = 48, width: int = 64, images: 
                         "source_dataset": "tiny",
                         "source_path": f"img{index}.png",
                         "group_id": f"tiny/img{index}",
-                        "license": "CC0-1.0 (test pattern)",
+                        "license": license_text,
                         "lq_path": lq_path,
                         "gt_path": gt_path,
                         "height": height,

@@ -2,7 +2,9 @@
 
 The front matter declares one `default` config (every type, per split) and one config per degradation type
 (its own shards), `dataset_info` with the features and per-split row counts (`datasets` checks the counts on
-load), the license and `task_categories` (research/ecosystem.md §A2, hub-docs datasets-manual-configuration).
+load), the license (with `license_link` to LICENSE.md when the sources do not share one Hub license id),
+size categories and `task_categories` (hub-docs datasets-manual-configuration, datasets-cards). The prose
+cites the paper, shows one LQ|GT example per type and lists every source's license.
 """
 
 from __future__ import annotations
@@ -15,18 +17,26 @@ from typing import Any, Protocol
 import pyarrow as pa
 import yaml
 
-from uir_data.hub.layout import features_yaml, rank, split_glob
+from uir_data.hub.layout import (
+    HUB_SPLIT_ORDER,
+    LICENSE_NAME,
+    features_yaml,
+    hub_split,
+    rank,
+    split_glob,
+)
+from uir_data.hub.licenses import SourceLicense, hub_license
 from uir_data.manifest import SPLITS
 from uir_data.taxonomy import ABBREVS, BY_ABBREV
 
-# License ids the Hub accepts in `license:` (hub-docs repositories-licenses), matched against the first word
-# of a manifest's free-text license ("CC0-1.0 (Lav Varshney)" -> cc0-1.0).
-HUB_LICENSES = {
-    "apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "cc0-1.0", "cc-by-2.0", "cc-by-3.0", "cc-by-4.0",
-    "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nc-nd-4.0",
-    "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cc-by-nd-4.0", "odc-by", "odbl", "pddl",
-    "unlicense", "gpl-3.0", "unknown",
-}
+ARXIV_URL = "https://arxiv.org/abs/2510.13282"
+# The paper's citation (author list and year from its arXiv listing).
+BIBTEX = """@article{hu2025maskdcpt,
+  title   = {Universal Image Restoration Pre-training via Masked Degradation Classification},
+  author  = {Hu, JiaKui and Yao, Zhengjian and Jin, Lujia and Chen, Yinghao and Lu, Yanye},
+  journal = {arXiv preprint arXiv:2510.13282},
+  year    = {2025}
+}"""
 # Hub size buckets (hub-docs: size_categories).
 SIZE_BUCKETS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                 (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
@@ -38,14 +48,6 @@ class ShardInfo(Protocol):
     rows: int
     degradation: str
     split: str
-
-
-def hub_license(texts: Sequence[str]) -> str:
-    """One Hub license id for the card: the shared id when every source agrees on a known one, else 'other'."""
-    ids = {text.split(" ")[0].strip().lower() for text in texts}
-    if len(ids) == 1 and (only := ids.pop()) in HUB_LICENSES:
-        return only
-    return "other"
 
 
 def size_category(rows: int) -> str:
@@ -72,12 +74,12 @@ def front_matter(
     types = _ordered({s.degradation for s in shards}, ABBREVS)
 
     def data_files(config: str) -> list[dict[str, str]]:
-        splits = _ordered(set(per_config[config]), SPLITS)
+        splits = _ordered(set(per_config[config]), HUB_SPLIT_ORDER)
         pattern = "*" if config == "default" else config
         return [{"split": split, "path": split_glob(split, pattern)} for split in splits]
 
     def info(config: str) -> dict[str, Any]:
-        splits = _ordered(set(per_config[config]), SPLITS)
+        splits = _ordered(set(per_config[config]), HUB_SPLIT_ORDER)
         entry: dict[str, Any] = {"config_name": config}
         if config == "default":
             entry["features"] = features_yaml()
@@ -92,8 +94,9 @@ def front_matter(
 
     license_id = hub_license(license_texts)
     front: dict[str, Any] = {"pretty_name": pretty_name, "license": license_id}
-    if license_id == "other":
-        front["license_name"] = "mixed-per-source"
+    if license_id == "other":  # the Hub asks for a name and a link for licenses outside its list
+        front["license_name"] = "per-source-licenses"
+        front["license_link"] = LICENSE_NAME
     front.update(
         {
             "task_categories": ["image-to-image"],
@@ -126,13 +129,20 @@ def composition_table(table: pa.Table) -> str:
         rows.append([f"`{abbrev}`", name, origin, *per_split, sum(per_split)])
     totals = [sum(counts[(a, o, s)] for a, o in pairs) for s in splits]
     rows.append(["**total**", "", "", *totals, sum(totals)])
-    return _table(["type", "name", "origin", *splits, "total"], rows)
+    return _table(["type", "name", "origin", *(hub_split(s) for s in splits), "total"], rows)
 
 
-def license_table(table: pa.Table) -> str:
-    counts = Counter(zip(table.column("source_dataset").to_pylist(), table.column("license").to_pylist(), strict=True))
-    rows = [[source, license_text, n] for (source, license_text), n in sorted(counts.items())]
-    return _table(["source dataset", "license", "pairs"], rows)
+def license_table(licenses: Sequence[SourceLicense]) -> str:
+    rows = [[e.source, e.license, e.pairs, f"restricted: {e.restriction}" if e.restriction else "allowed"]
+            for e in licenses]
+    return _table(["source dataset", "license", "pairs", "redistribution"], rows)
+
+
+def examples_table(examples: dict[str, str]) -> str:
+    """Markdown: one row per type with its LQ|GT image."""
+    rows = [[f"`{t}`", BY_ABBREV[t].name if t in BY_ABBREV else t, f"![{t}: LQ and GT]({path})"]
+            for t, path in examples.items()]
+    return _table(["type", "name", "LQ \\| GT"], rows)
 
 
 def render_card(
@@ -144,10 +154,12 @@ def render_card(
     gallery: Sequence[str],
     repo_id: str | None,
     pretty_name: str,
+    licenses: Sequence[SourceLicense],
+    examples: dict[str, str] | None = None,
+    incomplete: str = "",
 ) -> str:
-    """The whole README.md: YAML front matter, loading snippet, composition, licenses, gallery, provenance."""
-    licenses = table.column("license").to_pylist()
-    front = front_matter(shards, licenses, pretty_name, table.num_rows)
+    """The whole README.md: front matter, loading, examples, composition, licenses, gallery, provenance, citation."""
+    front = front_matter(shards, [e.license for e in licenses], pretty_name, table.num_rows)
     repo = repo_id or "OWNER/NAME"
     types = [c["config_name"] for c in front["configs"][1:]]
     splits = [entry["split"] for entry in front["configs"][0]["data_files"]]
@@ -162,10 +174,14 @@ def render_card(
         f"# {pretty_name}",
         "",
         f"Paired degraded (`lq`) and clean (`gt`) images for universal image restoration: {table.num_rows} pairs "
-        f"over {len(types)} degradation types, built with the `uir` toolkit (MaskDCPT, arXiv 2510.13282). "
-        "Image bytes are embedded exactly as the build wrote them (no re-encoding), so `lq_sha256` / "
-        "`gt_sha256` hold for the decoded columns' bytes.",
+        f"over {len(types)} degradation types, built with the `uir` toolkit for MaskDCPT pre-training "
+        f"([arXiv 2510.13282]({ARXIV_URL})). Image bytes are embedded exactly as the build wrote them (no "
+        "re-encoding), so `lq_sha256` / `gt_sha256` hold for the image columns' bytes.",
         "",
+    ]
+    if incomplete:
+        parts += [f"**Partial dataset**: exported from an unfinished build ({incomplete}).", ""]
+    parts += [
         "## Loading",
         "",
         "```python",
@@ -174,23 +190,35 @@ def render_card(
         f'pairs = load_dataset("{repo}")  # every type; splits: {", ".join(splits)}',
         f'one_type = load_dataset("{repo}", name="{example_type}")  # one degradation type',
         'pair = pairs["train"][0]  # pair["lq"], pair["gt"]: PIL images; pair["degradation"], pair["params"]',
+        'names = pairs["train"].features["label"].names  # the 19 type abbreviations, in label order',
         "```",
         "",
-        f"Configs: `default` (all types) and one per type: {', '.join(f'`{t}`' for t in types)}.",
-        "Every row also carries the manifest columns (schema v1): `sample_id`, `split`, `degradation`, `label` "
-        "(stable class index), `components`, `level`, `params` (JSON of the sampled parameters, enough to replay "
+        f"Configs: `default` (all types) and one per type: {', '.join(f'`{t}`' for t in types)}. Files follow "
+        "the layout `datasets` writes (`<TYPE>/<split>-NNNNN-of-NNNNN.parquet`), so the folder also loads "
+        "without this card.",
+        "Every row also carries the manifest columns (schema v1): `sample_id`, `split` (the manifest's name: "
+        "`val` rows form the `validation` split), `degradation`, `label` (a ClassLabel over the type "
+        "abbreviations; stable class index), `components`, `level`, `params` (JSON of the sampled parameters, "
+        "enough to replay "
         "the degradation), `origin`, `source_dataset`, `source_path`, `group_id` (never spans two splits), "
         "`license`, `lq_path`, `gt_path`, `height`, `width`, digests, byte sizes and the per-sample `seed`.",
         "",
+    ]
+    if examples:
+        parts += ["## Examples", "", "One pair per type: degraded (left) and clean (right).", "",
+                  examples_table(examples), ""]
+    parts += [
         "## Composition",
         "",
         composition_table(table),
         "",
         "## Licenses",
         "",
-        "Each pair keeps the license of its clean source; filter on the `license` column where it matters.",
+        "Each pair keeps the license of its clean source (the `license` column); the degraded images are "
+        f"derivatives of those sources. Every source and what its license allows (also in [{LICENSE_NAME}]"
+        f"({LICENSE_NAME})):",
         "",
-        license_table(table),
+        license_table(licenses),
         "",
     ]
     if gallery:
@@ -224,4 +252,14 @@ def render_card(
             "</details>",
             "",
         ]
+    parts += [
+        "## Citation",
+        "",
+        f"The method and the UIR-2.5M dataset recipe are from the MaskDCPT paper ({ARXIV_URL}):",
+        "",
+        "```bibtex",
+        BIBTEX,
+        "```",
+        "",
+    ]
     return "\n".join(parts)

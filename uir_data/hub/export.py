@@ -24,25 +24,30 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from uir_data.atomic import TEMP_MARK, atomic_path, remove_stale_temps, write_text_atomic
+from uir_data.atomic import TEMP_MARK, atomic_path, remove_stale_temps, write_bytes_atomic, write_text_atomic
 from uir_data.dataset_root import require_complete
 from uir_data.errors import UirError
 from uir_data.hub import card
+from uir_data.hub.examples import make_examples
 from uir_data.hub.layout import (
     ASSETS_DIR,
     CARD_NAME,
     DATA_DIR,
+    EXAMPLES_DIR,
     EXPORT_FORMAT,
     EXPORT_FORMAT_VERSION,
     EXPORT_MANIFEST,
     IMAGE_COLUMNS,
     IMAGE_STRUCT,
+    LICENSE_NAME,
     META_EXPORT_FINGERPRINT,
     export_schema,
+    hub_split,
     leaf_columns,
     rank,
     shard_path,
 )
+from uir_data.hub.licenses import license_file, source_licenses
 from uir_data.manifest import COLUMNS, SPLITS, ManifestError, part_files, read_manifest
 from uir_data.member_io import MemberFileError, RootFiles
 from uir_data.taxonomy import ABBREVS
@@ -72,7 +77,7 @@ class ExportError(UirError):
 class ShardPlan:
     path: str  # POSIX path inside the export
     degradation: str
-    split: str
+    split: str  # the Hub split name (validation, not val)
     rows: tuple[int, ...]  # indices into the manifest table, sorted by sample_id
 
 
@@ -153,9 +158,9 @@ def plan_shards(table: pa.Table, shard_size: int) -> list[ShardPlan]:
         for number, shard in enumerate(shards):
             plans.append(
                 ShardPlan(
-                    path=shard_path(degradation, split, number, len(shards)),
+                    path=shard_path(degradation, hub_split(split), number, len(shards)),
                     degradation=degradation,
-                    split=split,
+                    split=hub_split(split),
                     rows=tuple(shard),
                 )
             )
@@ -230,7 +235,7 @@ class _ImageReader:
         """The export rows for these manifest rows: image structs (bytes as stored) + manifest columns."""
         meta = table.take(pa.array(rows, pa.int64()))
         arrays = [self.image_column(kind, rows) for kind in IMAGE_COLUMNS]
-        arrays += [meta.column(name).combine_chunks() for name in COLUMNS]
+        arrays += [meta.column(name).combine_chunks().cast(schema.field(name).type) for name in COLUMNS]
         return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -306,7 +311,7 @@ def _check_target(root: Path, export_dir: Path) -> None:
         return
     if not export_dir.is_dir():
         raise ExportError(f"{export_dir}: exists and is not a folder; choose another --export-dir")
-    ours = {CARD_NAME, DATA_DIR, ASSETS_DIR, EXPORT_MANIFEST}
+    ours = {CARD_NAME, LICENSE_NAME, DATA_DIR, ASSETS_DIR, EXPORT_MANIFEST, *ABBREVS}
     foreign = sorted(p.name for p in export_dir.iterdir() if p.name not in ours and not p.name.startswith(TEMP_MARK))
     if foreign:
         raise ExportError(
@@ -356,6 +361,7 @@ def export_dataset(
     check_hashes: bool = False,
     cdc: bool = True,
     allow_incomplete: bool = False,
+    pretty_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write the Hub layout of a dataset root into export_dir; progress(rows_done, rows_total) after each group.
@@ -416,15 +422,22 @@ def export_dataset(
                 _write_shard(target, plan, table, reader, schema, sizes, row_group_rows, row_group_bytes, cdc, advance)
             written += 1
         files.append(ExportedFile(plan.path, target.stat().st_size, len(plan.rows), plan.degradation, plan.split))
-    _remove_strays(export_dir / DATA_DIR, {f.path for f in files}, export_dir)
+    for folder in (DATA_DIR, *ABBREVS):  # shards of an earlier plan (another shard count, the old data/ layout)
+        _remove_strays(export_dir / folder, {f.path for f in files}, export_dir)
 
     assets = []
-    for source in _gallery_files(root):
-        name = f"{ASSETS_DIR}/{source.name}"
-        with _writing(export_dir / name), atomic_path(export_dir / name) as tmp:
-            tmp.write_bytes(source.read_bytes())
-        assets.append(ExportedFile(name, source.stat().st_size))
+    gallery = [(f"{ASSETS_DIR}/{source.name}", source.read_bytes()) for source in _gallery_files(root)]
+    examples = [(f"{EXAMPLES_DIR}/{t}.jpg", image) for t, image in make_examples(table, reader.read).items()]
+    for name, data in gallery + examples:
+        with _writing(export_dir / name):
+            write_bytes_atomic(export_dir / name, data)
+        assets.append(ExportedFile(name, len(data)))
     _remove_strays(export_dir / ASSETS_DIR, {a.path for a in assets}, export_dir)
+
+    licenses = source_licenses(table)
+    name = pretty_name or root.name
+    with _writing(export_dir / LICENSE_NAME):
+        write_text_atomic(export_dir / LICENSE_NAME, license_file(licenses, name))
 
     meta = {key.decode(): value.decode() for key, value in source_meta.items() if key.startswith(b"uir.")}
     text = card.render_card(
@@ -432,13 +445,17 @@ def export_dataset(
         shards=files,
         metadata=meta,
         recipe=_read_recipe(root),
-        gallery=[a.path for a in assets],
+        gallery=[path for path, _ in gallery],
         repo_id=repo_id,
-        pretty_name=root.name,
+        pretty_name=name,
+        licenses=licenses,
+        examples={path.rsplit("/", 1)[1].removesuffix(".jpg"): path for path, _ in examples},
+        incomplete=status.message() if status is not None and not status.complete else "",
     )
     with _writing(export_dir / CARD_NAME):
         write_text_atomic(export_dir / CARD_NAME, text)
     files += assets
+    files.append(ExportedFile(LICENSE_NAME, (export_dir / LICENSE_NAME).stat().st_size))
     files.append(ExportedFile(CARD_NAME, (export_dir / CARD_NAME).stat().st_size))
 
     split_rows: dict[str, int] = {}
@@ -453,6 +470,7 @@ def export_dataset(
         "rows": table.num_rows,
         "splits": split_rows,
         "files": [vars(f) for f in files],
+        "licenses": [vars(e) for e in licenses],
     }
     if status is not None:  # what the build planned, so a partial export (--allow-incomplete) says so
         record["build"] = {"pairs_planned": status.pairs_planned, "pairs_done": status.pairs_done,

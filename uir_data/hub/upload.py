@@ -1,19 +1,19 @@
-"""Upload an export folder to a Hub dataset repo, resumably, with huggingface_hub 2.x.
+"""Upload an export folder to a Hub dataset repo with huggingface_hub's own folder upload.
 
-Resume works by comparison, not by local state: the remote tree (sizes, LFS sha256, git blob ids) is listed
-first and only files that are missing or different are sent, in commits of at most `batch_files` files /
-`batch_bytes` bytes, so everything committed before an interruption stays and a rerun sends the remainder.
-Data shards go first; the card, the export record and the deletion of stale remote shards go in the last
-commit, so the repo switches to the new export in one step. A commit is one request: an interruption
-(Ctrl-C included) lands before or after it, never inside.
+Two steps, so the repo switches to a new export at once: `HfApi.upload_folder` sends the data (shards,
+example images, LICENSE.md); with hf_xet it streams, commits in batches and resumes an interrupted upload,
+and in every case files the repo already holds unchanged are skipped (the preupload call compares oids).
+Then one last `create_commit` adds the card and the export record and deletes stale files of an earlier
+export in the folders the export owns. A rerun after an interruption therefore sends only what is missing.
 
-huggingface_hub reads HF_ENDPOINT at import time, so the endpoint is passed to HfApi explicitly. The token is
-passed explicitly too and never appears in a message: errors are rebuilt from the HTTP status alone.
+Files whose license does not clearly allow redistribution (licenses.py) are refused unless the caller says
+it has the right to publish them. huggingface_hub reads HF_ENDPOINT at import time, so the endpoint is passed
+to HfApi explicitly. The token is passed explicitly too and never appears in a message: errors are rebuilt
+from the HTTP status alone.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,15 +24,13 @@ from uir_data import ENGINE_VERSION
 from uir_data.errors import UirError, UsageError
 from uir_data.hub.export import read_export_record
 from uir_data.hub.layout import ASSETS_DIR, CARD_NAME, DATA_DIR, EXPORT_MANIFEST
+from uir_data.hub.licenses import SourceLicense, describe
+from uir_data.taxonomy import ABBREVS
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
-# datasets' push_to_hub commits 50 files at a time (UPLOADS_MAX_NUMBER_PER_COMMIT); the Hub advises 50-100
-# files per commit (hub-docs storage-limits) because of its 60 s commit timeout.
-DEFAULT_BATCH_FILES = 50
-# Bounds the work an interruption can cost before the next commit lands (10 shards of 500 MB).
-DEFAULT_BATCH_BYTES = 5 * 10**9
 FINAL_FILES = (CARD_NAME, EXPORT_MANIFEST)
-HASH_CHUNK = 8 * 2**20
+# The folders an export owns in the repo: stale files there are deleted, anything else is left alone.
+OWN_FOLDERS = tuple(f"{name}/" for name in (DATA_DIR, ASSETS_DIR, *ABBREVS))
 
 
 class HubError(UirError):
@@ -59,6 +57,10 @@ class HubConnectionError(HubError):
     """The Hub could not be reached."""
 
 
+class RestrictedLicenseError(HubError):
+    """Pairs whose source license does not clearly allow redistribution, without the caller's go-ahead."""
+
+
 @dataclass(frozen=True)
 class LocalFile:
     path: str  # POSIX path in the repo
@@ -66,50 +68,46 @@ class LocalFile:
     local: Path
 
 
-@dataclass(frozen=True)
-class RemoteFile:
-    path: str
-    bytes: int
-    lfs_sha256: str | None  # the LFS oid (sha256 of the content) for LFS/Xet files
-    blob_id: str  # git blob sha1, for regular files
-
-
 @dataclass
 class UploadPlan:
+    """What an upload sends: the data files (first step), then the card and the record (last commit)."""
+
     repo_id: str
     revision: str
-    commits: list[list[LocalFile]]  # data commits, then the final one (card + record + deletions)
-    deletions: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    remote_checked: bool = False  # False in a dry run: the plan assumes an empty repo
+    data: list[LocalFile]
+    final: list[LocalFile]
+    restricted: list[SourceLicense] = field(default_factory=list)
 
     @property
     def files(self) -> list[LocalFile]:
-        return [f for commit in self.commits for f in commit]
+        return self.data + self.final
 
     @property
     def bytes_to_send(self) -> int:
         return sum(f.bytes for f in self.files)
 
+    @property
+    def commits(self) -> list[list[LocalFile]]:
+        return [commit for commit in (self.data, self.final) if commit]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "repo_id": self.repo_id,
             "revision": self.revision,
-            "remote_checked": self.remote_checked,
-            "files_to_send": len(self.files),
-            "bytes_to_send": self.bytes_to_send,
-            "unchanged": len(self.unchanged),
-            "deletions": self.deletions,
-            "commits": [
-                {"files": [f.path for f in commit], "bytes": sum(f.bytes for f in commit)} for commit in self.commits
+            "files": len(self.files),
+            "bytes": self.bytes_to_send,
+            "steps": [
+                {"files": [f.path for f in step], "bytes": sum(f.bytes for f in step)} for step in self.commits
             ],
+            "restricted_licenses": [vars(entry) for entry in self.restricted],
         }
 
 
 @dataclass
 class UploadResult:
     plan: UploadPlan
-    commit_urls: list[str]
+    commit_urls: list[str]  # the commits this upload made (none when the repo already held everything)
+    deleted: list[str]
     repo_url: str
 
 
@@ -132,60 +130,30 @@ def export_files(export_dir: Path, record: dict | None = None) -> list[LocalFile
     return files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _git_blob_id(path: Path) -> str:
-    """The git object id of a regular (non-LFS) file: sha1 over 'blob <size>\\0' + content."""
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def is_unchanged(local: LocalFile, remote: RemoteFile | None) -> bool:
-    """Whether the remote already holds this exact content (hashes only when the sizes agree)."""
-    if remote is None or remote.bytes != local.bytes:
-        return False
-    if remote.lfs_sha256 is not None:
-        return _sha256(local.local) == remote.lfs_sha256
-    return _git_blob_id(local.local) == remote.blob_id
-
-
-def plan_upload(
-    files: list[LocalFile],
-    repo_id: str,
-    revision: str,
-    remote: dict[str, RemoteFile] | None,
-    *,
-    batch_files: int = DEFAULT_BATCH_FILES,
-    batch_bytes: int = DEFAULT_BATCH_BYTES,
-) -> UploadPlan:
-    """Which files to send in which commits, and which stale remote shards to delete; remote None = unknown."""
-    if batch_files < 1 or batch_bytes < 1:
-        raise UsageError("upload batches need at least one file and one byte")
-    known = remote or {}
-    unchanged = {f.path for f in files if is_unchanged(f, known.get(f.path))}
-    to_send = [f for f in files if f.path not in unchanged]
-    data = [f for f in to_send if f.path not in FINAL_FILES]
-    final = [f for f in to_send if f.path in FINAL_FILES]
-    local_paths = {f.path for f in files}
-    # Only our own layout is cleaned up: stale shards and assets, never files someone else put in the repo.
-    deletions = sorted(
-        p for p in known if p not in local_paths and p.startswith((f"{DATA_DIR}/", f"{ASSETS_DIR}/"))
+def plan_upload(export_dir: Path, repo_id: str, revision: str | None = None) -> UploadPlan:
+    """The two steps of an upload of this export, and its sources with restricted licenses; no network."""
+    check_repo_id(repo_id)
+    record = read_export_record(export_dir)
+    files = export_files(export_dir, record)
+    licenses = [SourceLicense(**entry) for entry in record.get("licenses", [])]
+    return UploadPlan(
+        repo_id,
+        revision or "main",
+        data=[f for f in files if f.path not in FINAL_FILES],
+        final=[f for f in files if f.path in FINAL_FILES],
+        restricted=[entry for entry in licenses if entry.restriction],
     )
-    commits: list[list[LocalFile]] = []
-    for item in data:
-        current = commits[-1] if commits else None
-        if current is None or len(current) >= batch_files or sum(f.bytes for f in current) + item.bytes > batch_bytes:
-            commits.append([])
-        commits[-1].append(item)
-    if final or deletions:
-        commits.append(final)
-    return UploadPlan(repo_id, revision, commits, deletions, sorted(unchanged), remote_checked=remote is not None)
+
+
+def refuse_restricted(plan: UploadPlan) -> None:
+    """RestrictedLicenseError naming every source whose license does not clearly allow redistribution."""
+    if plan.restricted:
+        pairs = sum(entry.pairs for entry in plan.restricted)
+        raise RestrictedLicenseError(
+            f"{pairs} pairs come from sources whose license may forbid redistributing them ({describe(plan.restricted)}); "
+            "check each source's terms, then pass --allow-restricted-licenses if you may publish them, "
+            "or build without those sources"
+        )
 
 
 def check_repo_id(repo_id: str) -> None:
@@ -260,22 +228,11 @@ def hub_error(error: BaseException, repo_id: str, revision: str, endpoint: str) 
     )
 
 
-def _remote_files(api: Any, repo_id: str, revision: str) -> dict[str, RemoteFile]:
-    from huggingface_hub.hf_api import RepoFile
-
-    remote = {}
-    for entry in api.list_repo_tree(repo_id, recursive=True, revision=revision, repo_type="dataset"):
-        if isinstance(entry, RepoFile):
-            sha = entry.lfs.sha256 if entry.lfs is not None else None
-            remote[entry.path] = RemoteFile(entry.path, entry.size, sha, entry.blob_id)
-    return remote
-
-
-def _commit_message(record: dict, index: int, total: int) -> str:
+def _commit_message(record: dict, step: str) -> str:
     source = record.get("source", {})
     recipe = source.get("uir.recipe_name") or "unknown"
     recipe_hash = source.get("uir.recipe_hash") or "?"
-    return f"Upload uir dataset (recipe {recipe}, {recipe_hash}), part {index}/{total}"
+    return f"Upload uir dataset (recipe {recipe}, {recipe_hash}): {step}"
 
 
 def upload_export(
@@ -286,64 +243,66 @@ def upload_export(
     endpoint: str | None = None,
     private: bool = False,
     revision: str | None = None,
-    batch_files: int = DEFAULT_BATCH_FILES,
-    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    allow_restricted_licenses: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> UploadResult:
-    """Create the repo if needed and send what the remote lacks; progress(bytes_done, bytes_total) per commit."""
+    """Create the repo if needed and send what it lacks; progress(steps_done, 2) after the data and the card."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-    check_repo_id(repo_id)
     endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
-    revision = revision or "main"
+    plan = plan_upload(export_dir, repo_id, revision)
+    if not allow_restricted_licenses:
+        refuse_restricted(plan)
     record = read_export_record(export_dir)
-    files = export_files(export_dir, record)
     token = resolve_token(token)
     if not token:
         raise HubAuthError("no Hub token found: pass --token, set HF_TOKEN, or run `hf auth login`")
     api = HfApi(endpoint=endpoint, token=token, library_name="uir", library_version=ENGINE_VERSION)
+    revision = plan.revision
     urls: list[str] = []
     try:
         repo_url = str(api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True))
         if revision != "main":
             api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-        plan = plan_upload(
-            files, repo_id, revision, _remote_files(api, repo_id, revision),
-            batch_files=batch_files, batch_bytes=batch_bytes,
-        )
-        done = 0
-        for number, commit in enumerate(plan.commits, start=1):
-            operations: list[Any] = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.local) for f in commit]
-            if number == len(plan.commits):
-                operations += [CommitOperationDelete(path_in_repo=path) for path in plan.deletions]
-            info = api.create_commit(
+        head = api.repo_info(repo_id, repo_type="dataset", revision=revision).sha
+
+        def committed(info: Any) -> None:
+            nonlocal head
+            if info.oid != head:  # the library skips a commit whose files the repo already holds
+                urls.append(str(info.commit_url))
+                head = info.oid
+
+        if plan.data:
+            committed(
+                api.upload_folder(
+                    repo_id=repo_id,
+                    folder_path=export_dir,
+                    repo_type="dataset",
+                    revision=revision,
+                    allow_patterns=[f.path for f in plan.data],  # exactly the export's files, nothing stray
+                    commit_message=_commit_message(record, "data"),
+                )
+            )
+        if progress is not None:
+            progress(1, 2)
+        local = {f.path for f in plan.files}
+        remote = api.list_repo_files(repo_id, repo_type="dataset", revision=revision)
+        stale = sorted(path for path in remote if path.startswith(OWN_FOLDERS) and path not in local)
+        operations: list[Any] = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.local) for f in plan.final]
+        operations += [CommitOperationDelete(path_in_repo=path) for path in stale]
+        committed(
+            api.create_commit(
                 repo_id,
                 operations,
-                commit_message=_commit_message(record, number, len(plan.commits)),
+                commit_message=_commit_message(record, "card and record"),
                 repo_type="dataset",
                 revision=revision,
             )
-            urls.append(str(info.commit_url))
-            done += sum(f.bytes for f in commit)
-            if progress is not None:
-                progress(done, plan.bytes_to_send)
+        )
+        if progress is not None:
+            progress(2, 2)
     except UirError:
         raise
     except Exception as error:
         raise hub_error(error, repo_id, revision, endpoint) from error
-    return UploadResult(plan, urls, repo_url)
-
-
-def dry_run_plan(
-    export_dir: Path,
-    repo_id: str,
-    *,
-    revision: str | None = None,
-    batch_files: int = DEFAULT_BATCH_FILES,
-    batch_bytes: int = DEFAULT_BATCH_BYTES,
-) -> UploadPlan:
-    """The plan for an empty repo, computed without any network call."""
-    check_repo_id(repo_id)
-    return plan_upload(
-        export_files(export_dir), repo_id, revision or "main", None, batch_files=batch_files, batch_bytes=batch_bytes
-    )
+    return UploadResult(plan, urls, stale, repo_url)

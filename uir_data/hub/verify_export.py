@@ -27,21 +27,25 @@ from uir_data.hub.layout import (
     META_HUGGINGFACE,
     SHARD_PATTERN,
     export_schema,
+    export_shards,
+    manifest_split,
+    split_glob,
 )
 from uir_data.image_io import decode_rgb
 from uir_data.problems import Problem
+from uir_data.taxonomy import ABBREVS
 
 READ_BATCH_ROWS = 100
 
 
 def is_export_folder(path: Path) -> bool:
-    """True for a folder holding an export: its record, or a card beside data/ shards (a Hub download)."""
+    """True for a folder holding an export: its record, or a card beside shards (a Hub download)."""
     path = Path(path)
     if not path.is_dir():
         return False
     if (path / EXPORT_MANIFEST).is_file():
         return True
-    return (path / CARD_NAME).is_file() and (path / DATA_DIR).is_dir() and any((path / DATA_DIR).rglob("*.parquet"))
+    return (path / CARD_NAME).is_file() and bool(export_shards(path))
 
 
 def read_front_matter(card: Path) -> dict:
@@ -186,6 +190,15 @@ def _record_problems(folder: Path, on_disk: dict[str, int], shard_rows: dict[str
     return problems
 
 
+def _shard_folder_files(folder: Path) -> list[Path]:
+    """Every file in the folders shards live in: one per type, and data/ of earlier exports."""
+    files = []
+    for name in (DATA_DIR, *ABBREVS):
+        if (folder / name).is_dir():
+            files += [p for p in sorted((folder / name).rglob("*")) if p.is_file()]
+    return files
+
+
 def verify_export(
     path: Path, quick: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> list[Problem]:
@@ -196,21 +209,21 @@ def verify_export(
                         file=str(folder))]
     problems: list[Problem] = []
     shards: dict[str, dict[str, str]] = {}
-    for file in sorted((folder / DATA_DIR).rglob("*")) if (folder / DATA_DIR).is_dir() else []:
-        if not file.is_file():
-            continue
+    for file in _shard_folder_files(folder):
         name = file.relative_to(folder).as_posix()
         match = SHARD_PATTERN.match(name)
         if file.name.startswith(TEMP_MARK):
             problems.append(Problem("shard-name", "temporary file left by an interrupted export", file=name))
-        elif match is None:
+        elif name.startswith(f"{DATA_DIR}/"):
             problems.append(
-                Problem("shard-name", "not a shard name (data/<split>-<TYPE>-NNNNN-of-NNNNN.parquet)", file=name)
+                Problem("shard-name", "the data/ layout of earlier uir versions: export the dataset again", file=name)
             )
+        elif match is None:
+            problems.append(Problem("shard-name", "not a shard name (<TYPE>/<split>-NNNNN-of-NNNNN.parquet)", file=name))
         else:
             shards[name] = match.groupdict()
     if not shards:
-        problems.append(Problem("shard-set", "no shards under data/", file=DATA_DIR))
+        problems.append(Problem("shard-set", "no shards (<TYPE>/<split>-NNNNN-of-NNNNN.parquet)", file=str(folder)))
 
     groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     for info in shards.values():
@@ -224,7 +237,7 @@ def verify_export(
                     "shard-set",
                     f"shards of {degradation}/{split} are incomplete or disagree on their count: indices "
                     f"{indices} of {sorted(int(i['count']) for i in infos)}",
-                    file=f"{DATA_DIR}/{split}-{degradation}-*",
+                    file=split_glob(split, degradation),
                 )
             )
 
@@ -247,7 +260,7 @@ def verify_export(
             continue
         for batch in parquet.iter_batches(batch_size=READ_BATCH_ROWS):
             seen.update(batch.column(batch.schema.get_field_index("sample_id")).to_pylist())
-            for column, expected in (("degradation", info["type"]), ("split", info["split"])):
+            for column, expected in (("degradation", info["type"]), ("split", manifest_split(info["split"]))):
                 values = set(batch.column(batch.schema.get_field_index(column)).to_pylist())
                 if values != {expected}:
                     problems.append(

@@ -56,6 +56,8 @@ def test_demo_export_loads_with_datasets_per_split_and_per_type(demo_root, tmp_p
     for row in manifest:
         expected_splits[row["split"]] = expected_splits.get(row["split"], 0) + 1
     assert set(expected_splits) == {"train", "val", "test"}
+    hub_names = {"train": "train", "val": "validation", "test": "test"}
+    expected_splits = {hub_names[split]: count for split, count in expected_splits.items()}
     assert result.split_rows == expected_splits
 
     loaded = datasets.load_dataset(str(export_dir), cache_dir=str(offline_datasets))
@@ -73,7 +75,7 @@ def test_demo_export_loads_with_datasets_per_split_and_per_type(demo_root, tmp_p
     assert seen == set(by_id)
 
     # Raw bytes are embedded as the build wrote them (no re-encoding).
-    raw = datasets.load_dataset(str(export_dir), cache_dir=str(offline_datasets), split="val").cast_column(
+    raw = datasets.load_dataset(str(export_dir), cache_dir=str(offline_datasets), split="validation").cast_column(
         "lq", datasets.Image(decode=False)
     )
     for row in raw:
@@ -84,7 +86,7 @@ def test_demo_export_loads_with_datasets_per_split_and_per_type(demo_root, tmp_p
         wanted = {}
         for row in manifest:
             if row["degradation"] == abbrev:
-                wanted[row["split"]] = wanted.get(row["split"], 0) + 1
+                wanted[hub_names[row["split"]]] = wanted.get(hub_names[row["split"]], 0) + 1
         assert {name: len(split) for name, split in one_type.items()} == wanted
         assert set(one_type["train"]["degradation"]) == {abbrev}
         assert isinstance(one_type["train"].features["gt"], datasets.Image)
@@ -95,15 +97,15 @@ def test_shards_row_groups_and_columns_follow_the_hub_layout(tmp_path):
     root = make_tiny_dataset(tmp_path / "tiny")
     table = read_manifest(root)
     result = export_dataset(root, tmp_path / "out", shard_size="12KB", row_group_rows=1)
-    shards = [f for f in result.files if f.path.startswith("data/")]
+    shards = [f for f in result.files if f.path.endswith(".parquet")]
     # Two pairs per (type, split): GN pairs (PNG, ~8.5 + ~11.4 KB) need two 12 KB shards, J pairs (JPEG,
     # ~3.5 KB each) share one.
     assert [s.path for s in shards] == [p.path for p in plan_shards(table, 12_000)]
     assert sorted(s.path for s in shards if s.degradation == "GN") == sorted(
-        f"data/{split}-GN-0000{i}-of-00002.parquet" for split in ("train", "val", "test") for i in (0, 1)
+        f"GN/{split}-0000{i}-of-00002.parquet" for split in ("train", "validation", "test") for i in (0, 1)
     )
     assert sorted(s.path for s in shards if s.degradation == "J") == sorted(
-        f"data/{split}-J-00000-of-00001.parquet" for split in ("train", "val", "test")
+        f"J/{split}-00000-of-00001.parquet" for split in ("train", "validation", "test")
     )
     for shard in shards:
         match = SHARD_PATTERN.match(shard.path)
@@ -125,22 +127,24 @@ def test_row_groups_default_to_100_rows(tmp_path):
     root = make_tiny_dataset(tmp_path / "tiny", height=8, width=8, images=60)
     export_dataset(root, tmp_path / "out")
     sizes = []
-    for shard in sorted((tmp_path / "out" / "data").glob("train-GN-*.parquet")):
+    for shard in sorted((tmp_path / "out" / "GN").glob("train-*.parquet")):
         meta = pq.ParquetFile(shard).metadata
         sizes += [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
     assert sizes == [40]  # 20 train images x 2 levels, one group below the 100-row cap
     root_big = make_tiny_dataset(tmp_path / "tiny-big", height=8, width=8, images=160)
     export_dataset(root_big, tmp_path / "out-big")
-    meta = pq.ParquetFile(next((tmp_path / "out-big" / "data").glob("train-J-*.parquet"))).metadata
+    meta = pq.ParquetFile(next((tmp_path / "out-big" / "J").glob("train-*.parquet"))).metadata
     assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [100, 8]
 
 
 def test_features_match_what_datasets_writes():
-    from datasets import Features, Image
+    from datasets import ClassLabel, Features, Image
 
     from uir_data.manifest import SCHEMA
+    from uir_data.taxonomy import TYPES
 
     expected = Features({"lq": Image(), "gt": Image(), **Features.from_arrow_schema(SCHEMA)})
+    expected["label"] = ClassLabel(names=[kind.abbrev for kind in sorted(TYPES, key=lambda kind: kind.label)])
     assert features_dict() == expected.to_dict()
     assert features_yaml() == expected._to_yaml_list()
 
@@ -157,8 +161,8 @@ def test_rerun_keeps_finished_shards_and_new_options_rewrite_them(tmp_path):
     assert no_cdc.shards_kept == 0 and no_cdc.shards_written == first.shards_written
     bigger = export_dataset(root, out, shard_size="1MB")
     assert bigger.shards_kept == 0 and bigger.shards_written == 6  # one shard per (type, split)
-    on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "data").iterdir())
-    assert on_disk == sorted(f.path for f in bigger.files if f.path.startswith("data/"))
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.parquet"))
+    assert on_disk == sorted(f.path for f in bigger.files if f.path.endswith(".parquet"))
     assert verify_export(out) == []
 
 
@@ -177,9 +181,9 @@ def test_interrupted_export_leaves_no_partial_shard_and_resumes(tmp_path):
     names = [p.name for p in out.rglob("*") if p.is_file()]
     assert not (out / EXPORT_MANIFEST).exists()
     assert not [n for n in names if n.startswith(".uir-tmp-")]
-    finished = sorted((out / "data").iterdir())
-    assert [p.name for p in finished] == sorted(
-        f"{split}-GN-0000{i}-of-00002.parquet" for split in ("train", "val", "test") for i in (0, 1)
+    finished = sorted(out.glob("*/*.parquet"))
+    assert [p.relative_to(out).as_posix() for p in finished] == sorted(
+        f"GN/{split}-0000{i}-of-00002.parquet" for split in ("train", "validation", "test") for i in (0, 1)
     )
     assert all(pq.ParquetFile(p).metadata.num_rows == 1 for p in finished)
     result = export_dataset(root, out, shard_size="12KB", row_group_rows=1)
@@ -229,11 +233,11 @@ def test_card_declares_configs_counts_license_and_provenance(tmp_path):
     configs = {c["config_name"]: c for c in front["configs"]}
     assert configs["default"]["default"] is True
     assert configs["default"]["data_files"] == [
-        {"split": s, "path": f"data/{s}-*.parquet"} for s in ("train", "val", "test")
+        {"split": s, "path": f"*/{s}-*.parquet"} for s in ("train", "validation", "test")
     ]
-    assert configs["J"]["data_files"][0] == {"split": "train", "path": "data/train-J-*.parquet"}
+    assert configs["J"]["data_files"][1] == {"split": "validation", "path": "J/validation-*.parquet"}
     infos = {i["config_name"]: i for i in front["dataset_info"]}
-    assert {s["name"]: s["num_examples"] for s in infos["GN"]["splits"]} == {"train": 2, "val": 2, "test": 2}
+    assert {s["name"]: s["num_examples"] for s in infos["GN"]["splits"]} == {"train": 2, "validation": 2, "test": 2}
     assert {"name": "lq", "dtype": "image"} in infos["default"]["features"]
     text = (out / "README.md").read_text()
     assert "| `GN` | Gaussian / Poisson / salt-and-pepper noise | generated | 2 | 2 | 2 | 6 |" in text
@@ -246,11 +250,12 @@ def test_card_declares_configs_counts_license_and_provenance(tmp_path):
 
 
 def test_mixed_licenses_make_the_card_say_other():
-    from uir_data.hub.card import hub_license
+    from uir_data.hub.licenses import hub_license
 
     assert hub_license(["CC0-1.0 (a)", "CC0-1.0 (b)"]) == "cc0-1.0"
     assert hub_license(["CC0-1.0 (a)", "public-domain (NASA)"]) == "other"
-    assert hub_license(["CC BY-NC-SA 4.0"]) == "other"
+    assert hub_license(["CC BY-NC-SA 4.0", "CC BY-NC-SA 4.0 (academic use only)"]) == "cc-by-nc-sa-4.0"
+    assert hub_license(["S-Lab License 1.0 (non-commercial)"]) == "other"
 
 
 def test_parse_size_reads_decimal_and_binary_units():
@@ -329,3 +334,89 @@ def test_a_full_disk_names_the_shard_and_the_fix_and_leaves_no_partial_file(tmp_
     assert not os.path.lexists(temp_name(second)) and not second.exists()
     assert not (out / EXPORT_MANIFEST).exists()
     assert export_dataset(root, out, shard_size="12KB").shards_kept == 1  # the rerun keeps the finished shard
+
+
+def test_training_reads_a_real_export_through_the_layout_reader(tmp_path):
+    """maskdcpt's Hub reader finds the TYPE/ shards (via layout.export_shards) and returns the build's pixels."""
+    from maskdcpt.data import HubExport, open_index, open_source
+
+    root = make_tiny_dataset(tmp_path / "tiny")
+    export_dataset(root, tmp_path / "out", shard_size="12KB")
+    assert isinstance(open_source(tmp_path / "out"), HubExport)
+    for split in ("train", "val"):  # rows keep the manifest's split names
+        from_export, from_root = open_index([tmp_path / "out"], split), open_index([root], split)
+        assert from_export.sample_ids == from_root.sample_ids and len(from_export) == 4
+        assert list(from_export.labels) == list(from_root.labels)
+        for row in range(len(from_export)):
+            for got, want in zip(from_export.read_pair(row), from_root.read_pair(row), strict=True):
+                assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("with_card", [True, False])
+def test_export_loads_with_and_without_its_card_validation_split_and_class_labels(tmp_path, offline_datasets, with_card):
+    import datasets
+
+    from uir_data.taxonomy import ABBREVS
+
+    root = make_tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "out"
+    export_dataset(root, out, shard_size="12KB")
+    if not with_card:  # `datasets` must find configs, splits and features from the file layout alone
+        for name in ("README.md", "uir-export.json", "LICENSE.md"):
+            (out / name).unlink()
+    loaded = datasets.load_dataset(str(out), cache_dir=str(offline_datasets))
+    assert {name: len(split) for name, split in loaded.items()} == {"train": 4, "validation": 4, "test": 4}
+    validation = datasets.load_dataset(str(out), cache_dir=str(offline_datasets), split="validation")
+    assert set(validation["split"]) == {"val"}  # the manifest column keeps its own name
+    label = validation.features["label"]
+    assert isinstance(label, datasets.ClassLabel) and label.names == list(ABBREVS)
+    assert [label.int2str(v) for v in validation["label"]] == validation["degradation"]
+    assert isinstance(validation.features["lq"], datasets.Image)
+
+
+def test_card_names_the_dataset_links_the_licenses_cites_the_paper_and_shows_each_type(tmp_path):
+    root = make_tiny_dataset(tmp_path / "tiny", license_text="S-Lab License 1.0 (non-commercial)")
+    out = tmp_path / "out"
+    export_dataset(root, out, pretty_name="Tiny restoration pairs")
+    front = read_front_matter(out / "README.md")
+    assert front["pretty_name"] == "Tiny restoration pairs"
+    assert (front["license"], front["license_name"], front["license_link"]) == ("other", "per-source-licenses",
+                                                                                "LICENSE.md")
+    assert front["size_categories"] == ["n<1K"]
+    text = (out / "README.md").read_text()
+    assert "# Tiny restoration pairs" in text
+    assert "[arXiv 2510.13282](https://arxiv.org/abs/2510.13282)" in text
+    assert "@article{hu2025maskdcpt," in text and "Masked Degradation Classification" in text
+    row = "| tiny | S-Lab License 1.0 (non-commercial) | 12 | restricted: non-commercial only |"
+    assert row in text and row in (out / "LICENSE.md").read_text()
+    for abbrev in ("GN", "J"):
+        assert f"![{abbrev}: LQ and GT](assets/examples/{abbrev}.jpg)" in text
+        example = _pixels((out / "assets" / "examples" / f"{abbrev}.jpg").read_bytes())
+        assert example.shape == (160, 2 * round(64 * 160 / 48) + 4, 3)  # LQ | 4 px gap | GT at 160 px high
+    record = json.loads((out / EXPORT_MANIFEST).read_text())
+    assert record["licenses"] == [{"source": "tiny", "license": "S-Lab License 1.0 (non-commercial)", "pairs": 12,
+                                   "restriction": "non-commercial only"}]
+    assert {"LICENSE.md", "assets/examples/GN.jpg", "assets/examples/J.jpg"} <= {f["path"] for f in record["files"]}
+    assert verify_export(out) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "restriction"),
+    [
+        ("CC0-1.0 (Lav Varshney)", ""),
+        ("public-domain (NASA)", ""),
+        ("CC BY 4.0", ""),
+        ("MIT", ""),
+        ("CC BY-NC-SA 4.0 (academic use only)", "non-commercial only"),
+        ("SIDD terms of use (research only; no formal license found)", "no license stated"),
+        ("DIV2K: academic use only; Flickr2K: each image keeps its Flickr license", "research or academic use only"),
+        ("CC BY-ND 4.0", "no derivatives (degraded images are derivatives)"),
+        ("unstated (the authors give no license; research use assumed)", "no license stated"),
+        ("unknown", "no license stated"),
+        ("Some Lab License", "not a license this tool recognises as open; check its terms"),
+    ],
+)
+def test_license_restrictions(text, restriction):
+    from uir_data.hub.licenses import restriction as restriction_of
+
+    assert restriction_of(text) == restriction

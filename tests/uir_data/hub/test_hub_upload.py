@@ -1,4 +1,4 @@
-"""Upload against a loopback stand-in of the Hub: commits, resume after interruption, errors, dry run."""
+"""Upload against a loopback stand-in of the Hub: data then card, resume, stale files, licenses, errors, dry run."""
 
 from __future__ import annotations
 
@@ -16,29 +16,27 @@ from uir_data.hub.upload import (
     HubNotFoundError,
     HubPermissionError,
     HubRateLimitError,
-    dry_run_plan,
+    RestrictedLicenseError,
     export_files,
+    plan_upload,
     upload_export,
 )
 
 TOKEN = "hf_standin_secret_token_123"
-
-
-
-standin = hub_standin
+FINAL = ["README.md", "uir-export.json"]
 
 
 @pytest.fixture(scope="module")
 def export_dir(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("upload")
     root = make_tiny_dataset(base / "tiny")
-    export_dataset(root, base / "out", shard_size="12KB")  # 9 shards + README + record
+    export_dataset(root, base / "out", shard_size="12KB")  # 9 shards, 2 examples, LICENSE.md, README, record
     return base / "out"
 
 
 @pytest.fixture
 def hub(monkeypatch):
-    with standin.serving(monkeypatch) as state:
+    with hub_standin.serving(monkeypatch) as state:
         yield state
 
 
@@ -50,74 +48,67 @@ def _local_content(export_dir: Path) -> dict[str, bytes]:
     return {f.path: f.local.read_bytes() for f in export_files(export_dir)}
 
 
-def test_upload_creates_the_repo_and_commits_every_file_in_batches(export_dir, hub):
-    result = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, private=True, batch_files=4)
+def _remote_content(hub, branch: str = "main") -> dict[str, bytes]:
+    return {k: v for k, v in hub.tree("someone/tiny", branch).items() if k != ".gitattributes"}
+
+
+def test_upload_creates_the_repo_sends_the_data_then_the_card_last(export_dir, hub):
+    result = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, private=True)
     assert hub.created == [{"name": "tiny", "organization": "someone", "visibility": "private", "type": "dataset"}]
-    tree = hub.tree("someone/tiny")
-    assert {k: v for k, v in tree.items() if k != ".gitattributes"} == _local_content(export_dir)
-    # 9 shards in batches of 4 -> 3 data commits, then the card + record.
-    assert [len(c["added"]) for c in hub.commits] == [4, 4, 1, 2]
-    assert hub.commits[-1]["added"] == ["README.md", "uir-export.json"]
+    local = _local_content(export_dir)
+    assert _remote_content(hub) == local and len(local) == 14
+    assert [sorted(c["added"]) for c in hub.commits] == [sorted(set(local) - set(FINAL)), FINAL]
     assert all("recipe tiny" in c["summary"] and "0123456789abcdef" in c["summary"] for c in hub.commits)
-    assert len(result.commit_urls) == 4
-    assert sorted(hub.lfs_puts) == sorted(set(hub.lfs_puts)) and len(hub.lfs_puts) == 9
+    assert len(result.commit_urls) == 2 and result.deleted == []
+    lfs_files = [p for p in local if p.endswith((".parquet", ".jpg"))]
+    assert sorted(hub.lfs_puts) == sorted(set(hub.lfs_puts)) and len(hub.lfs_puts) == len(lfs_files) == 11
     auth = {_auth(headers) for _, path, headers in hub.requests if path.startswith("/api/datasets/")}
     assert auth == {f"Bearer {TOKEN}"}
 
 
-def test_rerun_after_an_interrupted_upload_sends_only_the_remainder(export_dir, hub):
-    hub.failures.append(standin.Failure("POST", r"/commit/main$", 500, times=1))
-    hub.failures[0].times = 0  # armed below, after the first commit went through
-    commits_seen = []
+def test_rerun_after_a_failed_last_commit_sends_only_the_card(export_dir, hub):
+    failure = hub_standin.Failure("POST", r"/commit/main$", 500, times=0)
+    hub.failures.append(failure)
 
     def arm(done: int, total: int) -> None:
-        commits_seen.append(done)
-        hub.failures[0].times = 1  # the next commit request fails, as if the connection dropped
+        failure.times = 1  # the data went in; the card's commit fails, as if the connection dropped
 
     with pytest.raises(HubError, match="HTTP 500 .*rerun the same command to resume"):
-        upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4, progress=arm)
-    assert len(hub.commits) == 1 and len(commits_seen) == 1
-    committed = set(hub.commits[0]["added"])
-    uploaded_first = list(hub.lfs_puts)  # commit 1's four shards + commit 2's four (sent, never committed)
-    assert len(uploaded_first) == 8
+        upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, progress=arm)
+    assert len(hub.commits) == 1 and "README.md" not in hub.tree("someone/tiny")
 
     hub.lfs_puts.clear()
-    before = len(hub.commits)
-    result = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4)
-    sent = {path for c in hub.commits[before:] for path in c["added"]}
-    assert sent.isdisjoint(committed)
-    assert sent == set(_local_content(export_dir)) - committed
-    assert len(hub.lfs_puts) == 1  # only the 9th shard's bytes: the LFS store already had the other seven
-    assert set(result.plan.unchanged) == committed
-    tree = hub.tree("someone/tiny")
-    assert {k: v for k, v in tree.items() if k != ".gitattributes"} == _local_content(export_dir)
+    result = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
+    assert [c["added"] for c in hub.commits[1:]] == [FINAL]  # the library skipped the data the repo holds
+    assert hub.lfs_puts == [] and len(result.commit_urls) == 1
+    assert _remote_content(hub) == _local_content(export_dir)
 
-    hub.lfs_puts.clear()
-    before = len(hub.commits)
     again = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
-    assert again.plan.commits == [] and len(hub.commits) == before and hub.lfs_puts == []
+    assert again.commit_urls == [] and len(hub.commits) == 2 and hub.lfs_puts == []
 
 
-def test_ctrl_c_between_commits_keeps_what_was_committed_and_nothing_half_made(export_dir, hub):
+def test_ctrl_c_between_the_steps_keeps_the_data_and_never_a_half_commit(export_dir, hub):
     def stop(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4, progress=stop)
+        upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, progress=stop)
     assert len(hub.commits) == 1
     assert sorted(hub.tree("someone/tiny")) == sorted([".gitattributes", *hub.commits[0]["added"]])
-    upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url, batch_files=4)
-    assert {k: v for k, v in hub.tree("someone/tiny").items() if k != ".gitattributes"} == _local_content(export_dir)
+    upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
+    assert _remote_content(hub) == _local_content(export_dir)
 
 
-def test_stale_remote_shards_are_deleted_in_the_final_commit(export_dir, hub, tmp_path):
+def test_stale_files_of_an_earlier_export_are_deleted_in_the_last_commit(export_dir, hub):
     upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
     tree = hub.tree("someone/tiny")
-    tree["data/train-GN-00000-of-00003.parquet"] = b"old export"
+    tree["GN/train-00000-of-00003.parquet"] = b"old export"
+    tree["data/train-GN-00000-of-00003.parquet"] = b"older layout"
     tree["notes/keep.txt"] = b"someone else's file"
     result = upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
-    assert result.plan.deletions == ["data/train-GN-00000-of-00003.parquet"]
-    assert hub.commits[-1]["deleted"] == ["data/train-GN-00000-of-00003.parquet"]
+    stale = ["GN/train-00000-of-00003.parquet", "data/train-GN-00000-of-00003.parquet"]
+    assert result.deleted == sorted(stale)
+    assert hub.commits[-1]["deleted"] == sorted(stale) and hub.commits[-1]["added"] == []
     assert "notes/keep.txt" in tree and ".gitattributes" in tree
 
 
@@ -128,19 +119,36 @@ def test_revision_creates_the_branch_and_commits_there(export_dir, hub):
     assert {c["branch"] for c in hub.commits} == {"v1"}
 
 
+def test_restricted_licenses_are_refused_before_any_request_unless_allowed(tmp_path, hub):
+    root = make_tiny_dataset(tmp_path / "tiny", license_text="unstated (the authors give no license)")
+    export_dataset(root, tmp_path / "out")
+    plan = plan_upload(tmp_path / "out", "someone/tiny")
+    assert [(e.source, e.restriction, e.pairs) for e in plan.restricted] == [("tiny", "no license stated", 12)]
+    with pytest.raises(RestrictedLicenseError) as caught:
+        upload_export(tmp_path / "out", "someone/tiny", token=TOKEN, endpoint=hub.url)
+    assert str(caught.value) == (
+        "12 pairs come from sources whose license may forbid redistributing them (tiny: unstated (the authors "
+        "give no license) (no license stated, 12 pairs)); check each source's terms, then pass "
+        "--allow-restricted-licenses if you may publish them, or build without those sources"
+    )
+    assert hub.requests == []
+    upload_export(tmp_path / "out", "someone/tiny", token=TOKEN, endpoint=hub.url, allow_restricted_licenses=True)
+    assert "README.md" in hub.tree("someone/tiny")
+
+
 @pytest.mark.parametrize(
     ("status", "pattern", "error", "words"),
     [
         (401, r"/api/", HubAuthError, "rejected the token (HTTP 401)"),
         (403, r"/api/", HubPermissionError, "may not write to dataset repo someone/tiny (HTTP 403)"),
-        (404, r"/tree/", HubNotFoundError, "someone/tiny at revision main was not found"),
+        (404, r"/revision/", HubNotFoundError, "someone/tiny at revision main was not found"),
         (429, r"/api/repos/create", HubRateLimitError, "rate-limiting this account (HTTP 429)"),
     ],
 )
 def test_hub_errors_become_one_sentence_without_the_token(export_dir, hub, status, pattern, error, words):
-    hub.failures.append(standin.Failure("POST" if "create" in pattern else "GET", pattern, status, times=-1))
+    hub.failures.append(hub_standin.Failure("POST" if "create" in pattern else "GET", pattern, status, times=-1))
     if status in (401, 403):
-        hub.failures.append(standin.Failure("POST", pattern, status, times=-1))
+        hub.failures.append(hub_standin.Failure("POST", pattern, status, times=-1))
     with pytest.raises(error) as caught:
         upload_export(export_dir, "someone/tiny", token=TOKEN, endpoint=hub.url)
     message = str(caught.value)
@@ -163,21 +171,20 @@ def test_hf_token_environment_variable_is_used(export_dir, hub, monkeypatch):
     assert {_auth(h) for _, path, h in hub.requests if path.startswith("/api/datasets/")} == {f"Bearer {TOKEN}"}
 
 
-def test_dry_run_plan_makes_no_request_and_lists_every_file(export_dir, hub):
-    plan = dry_run_plan(export_dir, "someone/tiny", batch_files=4)
+def test_plan_makes_no_request_and_lists_every_file_card_last(export_dir, hub):
+    plan = plan_upload(export_dir, "someone/tiny")
     assert hub.requests == []
-    assert not plan.remote_checked
-    assert [len(c) for c in plan.commits] == [4, 4, 1, 2]
+    assert [f.path for f in plan.final] == FINAL and len(plan.data) == 12
     assert {f.path for f in plan.files} == set(_local_content(export_dir))
     assert plan.bytes_to_send == sum(len(v) for v in _local_content(export_dir).values())
-    assert json.loads(json.dumps(plan.to_dict()))["files_to_send"] == 11
+    assert json.loads(json.dumps(plan.to_dict()))["files"] == 14
 
 
 def test_changed_export_is_refused_before_upload(tmp_path, hub):
     root = make_tiny_dataset(tmp_path / "tiny")
     out = tmp_path / "out"
     export_dataset(root, out)
-    (out / "data" / "val-J-00000-of-00001.parquet").write_bytes(b"truncated")
+    (out / "J" / "validation-00000-of-00001.parquet").write_bytes(b"truncated")
     with pytest.raises(HubError, match="export record says .* bytes; the export changed after it was written"):
         upload_export(out, "someone/tiny", token=TOKEN, endpoint=hub.url)
     assert hub.requests == []

@@ -41,7 +41,7 @@ def test_clean_export_has_no_problems_and_is_recognised(export_dir, tmp_path):
 
 
 def test_altered_image_bytes_are_named_by_sample_and_shard(export_dir):
-    shard = export_dir / "data" / "val-J-00000-of-00001.parquet"
+    shard = export_dir / "J" / "validation-00000-of-00001.parquet"
 
     def flip(rows):
         data = bytearray(rows[0]["lq"]["bytes"])
@@ -52,12 +52,12 @@ def test_altered_image_bytes_are_named_by_sample_and_shard(export_dir):
     problems = verify_export(export_dir, quick=True)
     sha = [p for p in problems if p.check == "sha256"]
     assert len(sha) == 1
-    assert sha[0].sample_id == "tiny/img1/J/L0" and sha[0].file == "data/val-J-00000-of-00001.parquet"
+    assert sha[0].sample_id == "tiny/img1/J/L0" and sha[0].file == "J/validation-00000-of-00001.parquet"
     assert "record-mismatch" in _checks(problems)  # the shard's size no longer matches uir-export.json
 
 
 def test_undecodable_image_is_found_only_by_the_full_check(export_dir):
-    shard = export_dir / "data" / "test-J-00000-of-00001.parquet"
+    shard = export_dir / "J" / "test-00000-of-00001.parquet"
 
     def garbage(rows):
         junk = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -72,7 +72,7 @@ def test_undecodable_image_is_found_only_by_the_full_check(export_dir):
 
 
 def test_missing_shard_breaks_the_set_the_record_and_the_card(export_dir):
-    (export_dir / "data" / "train-GN-00001-of-00002.parquet").unlink()
+    (export_dir / "GN" / "train-00001-of-00002.parquet").unlink()
     problems = verify_export(export_dir, quick=True)
     assert {"shard-set", "record-mismatch", "row-count"} <= _checks(problems)
     row_count = [p for p in problems if p.check == "row-count"]
@@ -82,27 +82,27 @@ def test_missing_shard_breaks_the_set_the_record_and_the_card(export_dir):
 def test_card_counts_stray_files_and_wrong_rows_are_reported(export_dir):
     card = export_dir / "README.md"
     card.write_text(card.read_text().replace("num_examples: 4", "num_examples: 5", 1))
-    (export_dir / "data" / "notes.txt").write_text("stray")
-    (export_dir / "data" / ".uir-tmp-123-train-J-00000-of-00001.parquet").write_bytes(b"half")
+    (export_dir / "J" / "notes.txt").write_text("stray")
+    (export_dir / "J" / ".uir-tmp-123-train-00000-of-00001.parquet").write_bytes(b"half")
 
     def relabel(rows):
         rows[0]["degradation"] = "GN"
 
-    _rewrite(export_dir / "data" / "train-J-00000-of-00001.parquet", relabel)
+    _rewrite(export_dir / "J" / "train-00000-of-00001.parquet", relabel)
     problems = verify_export(export_dir, quick=True)
     names = {p.file for p in problems if p.check == "shard-name"}
-    assert names == {"data/notes.txt", "data/.uir-tmp-123-train-J-00000-of-00001.parquet"}
+    assert names == {"J/notes.txt", "J/.uir-tmp-123-train-00000-of-00001.parquet"}
     assert any(p.check == "row-count" and p.file == "README.md" and "'default'" in p.message for p in problems)
     assert any(p.check == "shard-content" and "degradation values ['GN', 'J']" in p.message for p in problems)
 
 
 def test_missing_record_and_duplicate_samples(export_dir):
-    source = export_dir / "data" / "train-J-00000-of-00001.parquet"
+    source = export_dir / "J" / "train-00000-of-00001.parquet"
     (export_dir / "uir-export.json").unlink()
-    assert is_export_folder(export_dir)  # a Hub download: card + data/
-    copy = export_dir / "data" / "train-J-00000-of-00002.parquet"
+    assert is_export_folder(export_dir)  # a Hub download: card + shards
+    copy = export_dir / "J" / "train-00000-of-00002.parquet"
     source.rename(copy)
-    (export_dir / "data" / "train-J-00001-of-00002.parquet").write_bytes(copy.read_bytes())
+    (export_dir / "J" / "train-00001-of-00002.parquet").write_bytes(copy.read_bytes())
     problems = verify_export(export_dir, quick=True)
     assert "export-record" in _checks(problems)
     duplicates = {p.sample_id for p in problems if p.check == "duplicate-sample"}
@@ -110,7 +110,7 @@ def test_missing_record_and_duplicate_samples(export_dir):
 
 
 def test_schema_without_image_features_is_reported(export_dir):
-    shard = export_dir / "data" / "val-GN-00000-of-00002.parquet"
+    shard = export_dir / "GN" / "validation-00000-of-00002.parquet"
     table = pq.read_table(shard)
     pq.write_table(table.replace_schema_metadata({}), shard)
     problems = [p for p in verify_export(export_dir, quick=True) if p.check == "schema"]
