@@ -32,6 +32,7 @@ DROP_LEVELS = (2, 4, 6)
 # The drops are where the camera focuses: only a slight residual blur, and the view inside is fairly sharp.
 DROP_FOCUS_BLUR = (0.0, 0.6)
 DROP_CONTENT_BLUR = (0.5, 1.5)
+DROP_EDGE_SOFTNESS = (0.12, 0.3)  # in focus, the contact line is crisper than RD's defocused fade
 
 _DROPS = Raindrops()
 
@@ -66,6 +67,7 @@ class BlurRain(Degradation):
                             drop_grid["merge"])
         look = sample_drop_look(rng, DROP_FOCUS_BLUR)
         look["content_blur_px"] = float(rng.uniform(*DROP_CONTENT_BLUR))
+        look["edge_softness"] = float(rng.uniform(*DROP_EDGE_SOFTNESS))
         return {
             "background": {
                 "radius_px": float(chosen["defocus_radius"]),
