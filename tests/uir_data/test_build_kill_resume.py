@@ -165,3 +165,25 @@ def test_ctrl_c_and_sigterm_stop_a_pool_build_at_once_and_it_resumes(tmp_path, p
 
     subprocess.run(command, env=env, cwd=REPO, check=True, capture_output=True)
     assert_equals_reference(out, reference)
+
+
+def test_a_worker_killed_from_outside_ends_the_build_with_one_sentence_and_it_resumes(
+    tmp_path, photos, env, reference
+):
+    """What the kernel's out-of-memory killer does to a pool worker: SIGKILL, out of the blue."""
+    out = tmp_path / "oom"
+    command = build_command(out, photos, workers=2, pairs_per_task=4)
+    process, pool = start_and_wait(command, out, env, markers=1, workers=2)
+    os.kill(min(pool), signal.SIGKILL)
+    try:
+        _, stderr = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the build hung after losing a worker") from None
+    message = stderr.decode()
+    assert process.returncode == 1, message
+    assert "a build worker process died while writing into" in message and "out-of-memory" in message
+    assert "fewer --workers than 2" in message and "Traceback" not in message
+    assert not [pid for pid in pool if alive(pid)]
+    subprocess.run(command, env=env, cwd=REPO, check=True, capture_output=True)
+    assert_equals_reference(out, reference)
