@@ -37,7 +37,7 @@ def _levels() -> tuple[Level, ...]:
         Level(
             f"beta{beta:g}-A{airlight:g}",
             {"beta": beta, "airlight": airlight},
-            f"extinction β={beta:g} on depth in [0, 1], airlight {airlight:g}",
+            f"extinction β={beta:g} on content-aware relative depth (sky 1), airlight {airlight:g}, sRGB",
         )
         for beta in BETAS
         for airlight in AIRLIGHTS
