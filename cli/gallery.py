@@ -23,7 +23,16 @@ def command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Render every level of the chosen types on one photo as a labelled PNG contact sheet."""
-    from uir_data.gallery import load_photo, make_layout, render_gallery, resolve_types, write_gallery
+    from uir_data.gallery import (
+        CENTRE,
+        DEFAULT_FOCUS,
+        WORK_SIDE,
+        load_photo,
+        make_layout,
+        render_gallery,
+        resolve_types,
+        write_gallery,
+    )
 
     chosen = resolve_types(None if types.strip().lower() in ("", "all") else
                            [part for part in types.split(",") if part.strip()])
@@ -32,11 +41,14 @@ def command(
         return
     photo, photo_name = load_photo(image)
     tiles = sum(make_layout(chosen, thumb, columns).level_counts)
-    title = f"uir degradation gallery: {photo_name}, seed {seed}, {len(chosen)} types, {tiles} levels"
+    work = max(thumb, WORK_SIDE)
+    title = (f"uir degradation gallery: {photo_name} as a {work}-px square, {thumb}-px crops at 1:1, seed {seed}, "
+             f"{len(chosen)} types, {tiles} levels")
     with progress_bar("gallery") as bar:
         task = bar.add_task("gallery", total=tiles)
         sheet, layout = render_gallery(photo, chosen, seed, thumb, columns, title,
-                                       progress=lambda: bar.advance(task))
+                                       progress=lambda: bar.advance(task),
+                                       focus=DEFAULT_FOCUS if image is None else CENTRE)
     size = write_gallery(out, sheet)
     result = {"out": str(out), "width": layout.width, "height": layout.height, "types": list(chosen),
               "tiles": tiles, "bytes": size, "seed": seed}

@@ -1,8 +1,11 @@
 """Contact sheet of every degradation type and level on one photo (`uir gallery`).
 
 One row per type (abbrev and name on the left), one column per level with the level name under the tile;
-long grids (GB's 34 levels) wrap onto continuation lines. Tile (type, level) is the degradation of the
-square thumbnail with params drawn from make_rng(seed, abbrev, level), so a tile can be reproduced alone.
+long grids (GB's 34 levels) wrap onto continuation lines. Levels are in pixels of the image as degraded, so a
+tile degrades a WORK_SIDE² square of the photo (the training-crop size) with params drawn from
+make_rng(seed, abbrev, level) and shows its centre thumb x thumb pixels at 1:1. Degrading an 80-px thumbnail
+would exaggerate every blur 3x, and shrinking the degraded square would hide noise and JPEG blocks; a
+native-pixel crop shows every level's strength as a network sees it. Tiles can be reproduced alone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from uir_data.taxonomy import UnknownDegradationError, get_type
 
 DEFAULT_PHOTO = "astronaut.png"  # scikit-image's bundled photo (public domain, NASA)
 MIN_THUMB = 32
+WORK_SIDE = 256  # MaskDCPT trains on 256-px crops
+# Where the 1:1 tiles look into the work square (fraction of its height, width): the astronaut's face, with
+# the skin highlights that light-source handling must leave alone; other photos use the centre.
+DEFAULT_FOCUS = (0.3, 0.5)
+CENTRE = (0.5, 0.5)
 BACKGROUND = (246, 246, 246)
 INK = (20, 20, 20)
 MUTED = (90, 90, 90)
@@ -120,11 +128,22 @@ def square_thumbnail(image: np.ndarray, thumb: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(crop, (thumb, thumb), interpolation=interpolation))
 
 
-def degrade_tile(thumbnail: np.ndarray, abbrev: str, level: int, seed: int) -> np.ndarray:
-    """The tile of (abbrev, level): params from make_rng(seed, abbrev, level) applied to the thumbnail."""
+def focus_crop(image: np.ndarray, side: int, focus: tuple[float, float] = CENTRE) -> np.ndarray:
+    """side x side pixels of an image at least that large, centred on `focus` (fractions of height, width)."""
+    height, width = image.shape[:2]
+    top = min(max(0, round(focus[0] * height) - side // 2), height - side)
+    left = min(max(0, round(focus[1] * width) - side // 2), width - side)
+    return np.ascontiguousarray(image[top : top + side, left : left + side])
+
+
+def degrade_tile(
+    work: np.ndarray, abbrev: str, level: int, seed: int, thumb: int, focus: tuple[float, float] = CENTRE
+) -> np.ndarray:
+    """The tile of (abbrev, level): params from make_rng(seed, abbrev, level) applied to the work square,
+    then thumb x thumb of its pixels at 1:1 around `focus`."""
     degradation = get_degradation(abbrev)
-    params = degradation.sample(make_rng(seed, abbrev, level), level, *thumbnail.shape[:2])
-    return degradation.apply(thumbnail, params)
+    params = degradation.sample(make_rng(seed, abbrev, level), level, *work.shape[:2])
+    return focus_crop(degradation.apply(work, params), thumb, focus)
 
 
 def label_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -157,17 +176,17 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
 
 
 def render_gallery(image: np.ndarray, types: Sequence[str] | None = None, seed: int = 0, thumb: int = 128,
-                   columns: int = 12, title: str = "",
-                   progress: Callable[[], None] | None = None) -> tuple[np.ndarray, GalleryLayout]:
+                   columns: int = 12, title: str = "", progress: Callable[[], None] | None = None,
+                   focus: tuple[float, float] = CENTRE) -> tuple[np.ndarray, GalleryLayout]:
     """The labelled contact sheet (uint8 RGB) and its layout; `progress` is called once per tile."""
     layout = make_layout(resolve_types(types), thumb, columns)
     sheet = np.empty((layout.height, layout.width, 3), np.uint8)
     sheet[...] = BACKGROUND
-    thumbnail = square_thumbnail(image, thumb)
+    work = square_thumbnail(image, max(thumb, WORK_SIDE))
     for row, abbrev in enumerate(layout.types):
         for level in range(layout.level_counts[row]):
             y, x = layout.tile_origin(row, level)
-            sheet[y : y + thumb, x : x + thumb] = degrade_tile(thumbnail, abbrev, level, seed)
+            sheet[y : y + thumb, x : x + thumb] = degrade_tile(work, abbrev, level, seed, thumb, focus)
             if progress is not None:
                 progress()
     canvas = Image.fromarray(sheet)

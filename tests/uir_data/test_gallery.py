@@ -28,11 +28,11 @@ def test_sheet_size_follows_the_grid_geometry(photo):
     assert layout.tile_origin(1, 7) == (24 + 4 + (2 + 1) * 64, 4 + 110 + 2 * 52)
 
 
-def test_a_tile_is_the_degradation_of_the_thumbnail(photo):
+def test_a_tile_is_a_native_pixel_crop_of_a_degraded_training_size_square(photo):
     sheet, layout = render_gallery(photo, ["RS", "MR"], seed=7, thumb=48, columns=4)
-    thumbnail = square_thumbnail(photo, 48)
+    work = square_thumbnail(photo, 256)  # levels act on a training-crop-size image, not on the thumbnail
     moire = get_degradation("MR")
-    expected = moire.apply(thumbnail, moire.sample(make_rng(7, "MR", 5), 5, 48, 48))
+    expected = moire.apply(work, moire.sample(make_rng(7, "MR", 5), 5, 256, 256))[104:152, 104:152]  # 1:1
     y, x = layout.tile_origin(1, 5)
     assert np.array_equal(sheet[y : y + 48, x : x + 48], expected)
     other_seed, _ = render_gallery(photo, ["RS", "MR"], seed=8, thumb=48, columns=4)
