@@ -1,9 +1,10 @@
-"""Haze kernels: the atmospheric scattering model with depth-free pseudo-depth fields.
+"""Haze kernels: the atmospheric scattering model, a ground-plane and a uniform pseudo-depth, heterogeneity.
 
 I = J·t + A·(1 − t), t = exp(−β·d) (Koschmieder / McCartney; research/degradations.md §1.9), evaluated in
-linear light (pitfall P1). No depth network can be downloaded on the build machines, so depth comes from
-fallbacks that need no weights (§5 item 6): a ground-plane row profile, a uniform field, and smooth
-low-frequency heterogeneity that modulates the extinction (as hgupta01's Perlin-modulated fog does).
+whatever domain the caller passes (H uses sRGB values as RESIDE does; LHRS linear light). No depth network
+can be downloaded on the build machines: H reads relative depth from the image itself
+(kernels/depth_prior.py); the row profile and the uniform field here are the depth-free fallbacks, and
+smooth low-frequency heterogeneity modulates the extinction (as hgupta01's Perlin-modulated fog does).
 Depth is relative and normalised to [0, 1] with the sky at 1 (pitfall P15).
 """
 
