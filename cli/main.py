@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "cli.evaluate",
     "restore": "cli.restore",
     "convert-checkpoint": "cli.convert_checkpoint",
+    "plot": "cli.plot",
 }
 
 _state = {"debug": False}
