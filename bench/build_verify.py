@@ -5,7 +5,8 @@ the bundled photos, pairs/s per core, against the I/O floor: read + decode the s
 with numpy, encode LQ and GT as PNG, write both, sha256 both (research/perf_baseline.md Table 3). Also 2
 workers vs 1 (equal-sized sources, so the comparison measures scaling, not one large photo's tail).
 Verify: `uir verify-manifest` (hash + header decode of every file) against reading and hashing the same
-files. Run: `python -m bench.build_verify` (or `make bench`).
+files. Run: `python -m bench.build_verify` (or `make bench`); `--verify-only` times verify alone, with the
+cases interleaved round-robin over 7 repetitions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 import hashlib  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -95,7 +97,57 @@ def read_and_hash(root: Path) -> tuple[float, int]:
     return time.perf_counter() - started, total
 
 
+def verify_only(repeats: int = 7) -> None:
+    """Verify against read+sha256 only (one build of each manifest shape, cases interleaved round-robin)."""
+    with tempfile.TemporaryDirectory(prefix="uir-bench-") as tmp:
+        work = Path(tmp)
+        make_sources(work / "sources")
+        timed_build(work, 1)  # 24 parts
+        timed_build(work, 1, pairs_per_task=1000)  # the same pairs in one part
+        cases = {
+            "verify (24 parts)": lambda: _rate(verify_manifest(work / "build-1-None")),
+            "verify (1 part)": lambda: _rate(verify_manifest(work / "build-1-1000")),
+            # The profile: the same runs without the near-duplicate half of the leakage guard.
+            "verify (24 parts), no near-dup guard": lambda: _rate(
+                verify_manifest(work / "build-1-None", near_duplicates=False)
+            ),
+            "verify (1 part), no near-dup guard": lambda: _rate(
+                verify_manifest(work / "build-1-1000", near_duplicates=False)
+            ),
+            "read+sha256": lambda: _hash_rate(work / "build-1-None"),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in cases}
+        for case in cases.values():  # warm-up: page cache, imports
+            case()
+        for repeat in range(repeats):
+            names = list(cases)
+            for name in names[repeat % len(names):] + names[: repeat % len(names)]:
+                rates[name].append(cases[name]())
+        floor = statistics.median(rates["read+sha256"])
+        print(f"# verify benchmark (median of {repeats}, interleaved)")
+        print("| measure | MB/s | ratio to read+sha256 | target |")
+        print("|---|---|---|---|")
+        for name, values in rates.items():
+            rate = statistics.median(values)
+            target = ">= 0.8x" if name.startswith("verify") and "guard" not in name else ""
+            print(f"| {name} | {rate:.0f} | {rate / floor:.2f}x | {target} |")
+        print(f"cores: {os.cpu_count()}")
+
+
+def _rate(report) -> float:
+    assert report.ok, report.problems[:3]
+    return report.bytes_hashed / report.seconds / 1e6
+
+
+def _hash_rate(root: Path) -> float:
+    seconds, total = read_and_hash(root)
+    return total / seconds / 1e6
+
+
 def main() -> None:
+    if "--verify-only" in sys.argv[1:]:
+        verify_only()
+        return
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory(prefix="uir-bench-") as tmp:
         work = Path(tmp)

@@ -272,9 +272,14 @@ def verify_manifest(
     *,
     quick: bool = False,
     full: bool = False,
+    near_duplicates: bool | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
-    """Run every check on a dataset root, manifest folder, Parquet file or Hub export folder."""
+    """Run every check on a dataset root, manifest folder, Parquet file or Hub export folder.
+
+    `near_duplicates` (default: not quick) runs the perceptual-hash half of the leakage guard, which decodes
+    every distinct GT; exact duplicates (same sha256 in two splits) are always checked.
+    """
     started = time.perf_counter()
     path = Path(path)
     if not path.exists():
@@ -313,7 +318,11 @@ def verify_manifest(
 
     with ThreadPoolExecutor(max_workers=1) as background:
         leaks = background.submit(
-            find_leaks, table, root, test_sets=_recipe_test_sets(root), near_duplicates=not quick
+            find_leaks,
+            table,
+            root,
+            test_sets=_recipe_test_sets(root),
+            near_duplicates=not quick if near_duplicates is None else near_duplicates,
         )
         checked: dict[str, tuple[str, int, tuple[int, int]]] = {}
         files: list[FileCheck] = []
