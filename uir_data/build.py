@@ -18,7 +18,7 @@ from typing import Any
 
 from uir_data import ENGINE_VERSION
 from uir_data.atomic import remove_stale_temps, write_text_atomic
-from uir_data.build_lock import LOCK_FILE, SUMMARY_LOCK_FILE, build_lock, summary_lock
+from uir_data.build_lock import LOCK_FILE, RECORD_LOCK_FILE, build_lock, record_lock
 from uir_data.errors import UirError, UsageError
 from uir_data.executors import run_tasks
 from uir_data.manifest import MANIFEST_DIRNAME
@@ -138,7 +138,7 @@ def _previous_record(out: Path) -> dict[str, Any] | None:
         raise UsageError(f"--out {out} is a file, not a folder; choose a folder path for the dataset")
     run_file = out / RUN_FILE
     if not run_file.exists():
-        ignored = {".DS_Store", LOCK_FILE, SUMMARY_LOCK_FILE}
+        ignored = {".DS_Store", LOCK_FILE, RECORD_LOCK_FILE}
         if out.exists() and any(p.name not in ignored and not p.name.startswith(".uir-build-job-") for p in out.iterdir()):
             raise UsageError(
                 f"{out} exists and is not a uir build folder (no {RUN_FILE}); choose an empty or new --out"
@@ -356,9 +356,10 @@ def build_dataset(
     except (FileExistsError, NotADirectoryError):
         raise UsageError(f"--out {out}: a parent of this path is a file; choose a folder path") from None
     with build_lock(out, task_index, num_tasks):
-        _check_run_identity(out, _previous_record(out), run_record)  # again, now that no one else writes
-        if not (out / RUN_FILE).exists():
-            write_text_atomic(out / RUN_FILE, json.dumps(run_record, indent=2, sort_keys=True))
+        with record_lock(out):  # array jobs share the build lock: check-then-write under an exclusive one
+            _check_run_identity(out, _previous_record(out), run_record)  # again, now that the folder is ours
+            if not (out / RUN_FILE).exists():
+                write_text_atomic(out / RUN_FILE, json.dumps(run_record, indent=2, sort_keys=True))
         write_text_atomic(out / "recipe.json", json.dumps(recipe.to_dict(), indent=2, sort_keys=True))
         if num_tasks is None:
             remove_stale_temps(out)  # array jobs run side by side: a temp file may be another job's
@@ -439,7 +440,7 @@ def _run_plan(
     if complete:
         # Concurrent array jobs may all see the build complete; the lock and the existence check make
         # exactly one of them write the summary.
-        with summary_lock(out):
+        with record_lock(out):
             if not (out / SUMMARY_FILE).exists():
                 rejected_lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in summary.rejected)
                 write_text_atomic(out / REJECTED_FILE, rejected_lines)

@@ -19,7 +19,7 @@ from pathlib import Path
 from uir_data.errors import UirError
 
 LOCK_FILE = ".uir-build.lock"
-SUMMARY_LOCK_FILE = ".uir-summary.lock"
+RECORD_LOCK_FILE = ".uir-record.lock"
 UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS}
 
 
@@ -95,9 +95,9 @@ def build_lock(out: Path, task_index: int | None = None, num_tasks: int | None =
 
 
 @contextlib.contextmanager
-def summary_lock(out: Path) -> Iterator[None]:
-    """Serialise the final 'is it complete, then write the summary once' step of concurrent array jobs."""
-    fd = os.open(Path(out) / SUMMARY_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+def record_lock(out: Path) -> Iterator[None]:
+    """Serialise the short check-then-write steps of concurrent array jobs: the run record, the summary."""
+    fd = os.open(Path(out) / RECORD_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         with contextlib.suppress(OSError):  # no flock on this file system: see _try_lock
             fcntl.flock(fd, fcntl.LOCK_EX)
