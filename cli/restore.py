@@ -50,7 +50,8 @@ def command(
     device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
     as_json: bool = typer.Option(False, "--json", help="Print what was written and skipped as JSON."),
 ) -> None:
-    """Restore every input image into OUT (same relative path and extension); unreadable files are skipped."""
+    """Restore every input image into OUT (same relative path and extension). Unreadable files are skipped
+    and listed; the exit status is 1 only when no image could be restored."""
     from uir_data.errors import UsageError
 
     if weights not in ("ema", "model"):
