@@ -420,3 +420,33 @@ def test_license_restrictions(text, restriction):
     from uir_data.hub.licenses import restriction as restriction_of
 
     assert restriction_of(text) == restriction
+
+
+def test_a_fifo_in_place_of_an_image_stops_the_export_instead_of_hanging(tmp_path):
+    import os
+    import threading
+
+    root = make_tiny_dataset(tmp_path / "tiny")
+    victim = root / "lq" / "GN" / "img0_L0.png"
+    victim.unlink()
+    os.mkfifo(victim)
+    outcome = {}
+
+    def export() -> None:
+        try:
+            export_dataset(root, tmp_path / "out")
+        except ExportError as error:
+            outcome["error"] = str(error)
+
+    worker = threading.Thread(target=export, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    hung = worker.is_alive()
+    if hung:  # release the blocked reader so the suite goes on, then fail
+        os.close(os.open(victim, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join()
+    assert not hung, "the export blocked on a FIFO"
+    assert outcome["error"] == (
+        f"sample tiny/img0/GN/L0: cannot read LQ image {victim} (is a FIFO (named pipe), not an image file); "
+        "rebuild the dataset or run `uir verify-manifest` on it"
+    )
