@@ -349,3 +349,11 @@ def test_max_pixels_skips_larger_sources_into_rejected_and_is_part_of_the_run_re
     assert json.loads((tmp_path / "d" / "run.json").read_text())["options"]["max_pixels"] == 6912
     with pytest.raises(UsageError, match=r"--max-pixels \(this folder: 6912; this run: 40000000\)"):
         build(tmp_path / "d", photo_folder)
+
+
+def test_an_array_job_with_other_options_than_its_siblings_is_refused(tmp_path, photo_folder):
+    build(tmp_path / "d", photo_folder, pairs_per_task=4, task_index=0, num_tasks=2)
+    with pytest.raises(UsageError, match=r"--pairs-per-task \(this folder: 4; this run: 9\)"):
+        build(tmp_path / "d", photo_folder, pairs_per_task=9, task_index=1, num_tasks=2)
+    with pytest.raises(UsageError, match=r"--seed \(this folder: 0; this run: 3\)"):
+        build(tmp_path / "d", photo_folder, seed=3, task_index=1, num_tasks=2)
