@@ -27,8 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from uir_data.hub.export import _ImageReader, export_dataset, pair_sizes, plan_shards, row_groups
+from uir_data.hub.export import export_dataset
 from uir_data.hub.layout import export_schema
+from uir_data.hub.shards import ImageReader, pair_sizes, plan_shards, row_groups
 from uir_data.hub.verify_export import verify_export
 from uir_data.manifest import read_manifest, rows_to_table, write_table
 
@@ -70,7 +71,7 @@ def make_root(root: Path) -> None:
 def pyarrow_baseline(root: Path, out: Path) -> None:
     """Same rows, same shards, same row groups, written with pq.write_table defaults."""
     table = read_manifest(root)
-    reader = _ImageReader(root, table, check_hashes=False)
+    reader = ImageReader(root, table, check_hashes=False)
     schema = export_schema()
     sizes = pair_sizes(table)
     out.mkdir(parents=True, exist_ok=True)
