@@ -19,7 +19,7 @@ def command(
     closeups: bool = typer.Option(
         False, "--closeups", help="Write OUT/<type>.png: 1:1 crops of the lowest, middle and highest level."
     ),
-    crop: int = typer.Option(192, "--crop", help="Side of the 1:1 crops of --closeups, in pixels."),
+    crop: int = typer.Option(144, "--crop", help="Side of the 1:1 crops of --closeups, in pixels."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Render every level of the chosen types on one photo as a labelled PNG contact sheet."""

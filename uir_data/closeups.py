@@ -21,13 +21,13 @@ from uir_data.seeding import make_rng
 from uir_data.taxonomy import get_type
 
 TILE_SIDE = 512  # the sub-image size the build degrades (BasicSR-style tiles of large sources)
-DEFAULT_CROP = 192
+DEFAULT_CROP = 144
 MIN_CROP = 32
 # Bundled photos and the centre (row, col, in the tile) of the crop shown: a face with skin highlights
 # and a white suit, and a dusk launch with a bright exhaust plume (a real light source) over dark ground.
 CLOSEUP_PHOTOS: tuple[tuple[str, tuple[int, int]], ...] = (
     ("astronaut.png", (150, 250)),
-    ("rocket.jpg", (300, 330)),
+    ("rocket.jpg", (350, 330)),
 )
 
 
