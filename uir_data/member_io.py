@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from uir_data.dataset_root import UnsafePathError, member_path
+from uir_data.manifest import path_problem
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -69,6 +70,9 @@ class RootFiles:
 
     def open(self, rel: str) -> tuple[int, os.stat_result]:
         """(fd, fstat) of a regular file; MemberFileError otherwise. The caller closes the fd."""
+        problem = path_problem(rel)  # '..', absolute, backslashes: before any folder is looked at
+        if problem:
+            raise MemberFileError("path", f"manifest path {rel!r} refused: {problem}")
         reason = self._folder_refusal(rel)
         if reason:
             raise MemberFileError("path", reason)

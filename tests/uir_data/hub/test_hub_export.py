@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -450,3 +451,19 @@ def test_a_fifo_in_place_of_an_image_stops_the_export_instead_of_hanging(tmp_pat
         f"sample tiny/img0/GN/L0: cannot read LQ image {victim} (is a FIFO (named pipe), not an image file); "
         "rebuild the dataset or run `uir verify-manifest` on it"
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "reason"),
+    [("gt_path", "/etc/hostname", "absolute path"), ("lq_path", "../outside.png", "path escapes the dataset root")],
+)
+def test_export_refuses_manifest_paths_outside_the_root(tmp_path, column, bad, reason):
+    from uir_data.manifest import rows_to_table, write_table
+
+    root = make_tiny_dataset(tmp_path / "tiny")
+    (tmp_path / "outside.png").write_bytes((root / "gt" / "img0.png").read_bytes())
+    rows = read_manifest(root).to_pylist()
+    rows[0][column] = bad
+    write_table(rows_to_table(rows, "tiny", "0123456789abcdef"), root / "manifest" / "part-00000.parquet")
+    with pytest.raises(ExportError, match=rf"sample tiny/img0/GN/L0: .*manifest path '{re.escape(bad)}' refused: {reason}"):
+        export_dataset(root, tmp_path / "out")
