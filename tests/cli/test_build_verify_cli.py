@@ -92,7 +92,10 @@ def test_array_jobs_as_separate_processes_in_any_order_equal_one_build_and_write
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
                 if p.is_file() and p.parts[len(root.parts)] in ("lq", "gt", "manifest")}  # fmt: skip
 
-    subprocess.run(command(tmp_path / "single"), env=env, cwd=repo, check=True, capture_output=True)
+    from uir_data.build import build_dataset
+
+    build_dataset(tmp_path / "single", "demo", sources=(str(photo_folder),), types=PIPELINE_TYPES, workers=1,
+                  pairs_per_task=4)  # fmt: skip
     order = [0, 1, 2]
     random.Random(os.getpid()).shuffle(order)
     order.insert(random.Random(os.getpid() + 1).randrange(1, 4), order[0])  # one index runs twice
