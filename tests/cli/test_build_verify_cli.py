@@ -69,6 +69,10 @@ def test_impossible_build_options_exit_2_with_one_sentence(tmp_path, photo_folde
         assert message in err and "Traceback" not in err
     assert run_cli("build-dataset", "--out", tmp_path / "a-file", "--source", photo_folder) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "SIDD").mkdir()
+    assert run_cli("build-dataset", "--out", tmp_path / "d", "--source", f"SIDD={tmp_path / 'SIDD'}") == 2
+    err = capsys.readouterr().err
+    assert "recipe 'demo' (after --types) does not read dataset SIDD" in err and "12d, uir-2.5m" in err
     assert not (tmp_path / "d").exists()
 
 
