@@ -16,7 +16,7 @@ def command(
     full: bool = typer.Option(False, "--full", help="Fully decode every image, not only third-party files."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Check a manifest and the files it indexes; every problem names the sample and the file."""
+    """Check a manifest, the files it indexes and that its build finished; every problem names the sample and file."""
     from uir_data.verify import verify_manifest
 
     with progress_bar("verifying") as progress:

@@ -193,11 +193,13 @@ def test_symlink_loop_is_one_problem_and_the_report_completes(dataset):
     assert report.files_checked == report.rows + 5 - 1
 
 
-def test_fifo_in_place_of_an_image_does_not_hang(dataset):
+@pytest.mark.parametrize("column", ["lq_path", "gt_path"])  # a GT is also read by the leakage guard
+def test_fifo_in_place_of_an_image_does_not_hang(dataset, column):
     import os
     import threading
 
-    row, path = _first_lq(dataset)
+    row = read_manifest(dataset).to_pylist()[0]
+    path = dataset / row[column]
     path.unlink()
     os.mkfifo(path)
     result = {}
@@ -210,7 +212,7 @@ def test_fifo_in_place_of_an_image_does_not_hang(dataset):
         worker.join()
     assert not hung, "verify blocked on a FIFO"
     problems = result["report"].problems
-    assert [(p.check, p.file) for p in problems] == [("not-a-file", row["lq_path"])]
+    assert [(p.check, p.file) for p in problems] == [("not-a-file", row[column])]
     assert "FIFO" in problems[0].message
 
 
