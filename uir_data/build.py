@@ -189,7 +189,7 @@ def _check_run_identity(out: Path, previous: dict[str, Any] | None, run_record: 
     )
 
 
-def _check_overrides_used(recipe: Recipe, overrides: dict[str, Path]) -> None:
+def _check_overrides_used(recipe: Recipe, overrides: dict[str, Path], types_given: bool) -> None:
     """Refuse --source NAME=PATH for a dataset the recipe never reads (it would be ignored silently)."""
     if not overrides:
         return
@@ -201,7 +201,8 @@ def _check_overrides_used(recipe: Recipe, overrides: dict[str, Path]) -> None:
         users = [r for r in bundled_recipe_names() if normalise(adapter.name) in recipe_dataset_keys(load_recipe(r))]
         hint = f"recipes that use it: {', '.join(users)}" if users else "no bundled recipe uses it"
         raise UsageError(
-            f"--source {adapter.name}=...: recipe {recipe.name!r} (after --types) does not read dataset {adapter.name}, "
+            f"--source {adapter.name}=...: recipe {recipe.name!r}{' (with these --types)' if types_given else ''} "
+            f"does not read dataset {adapter.name}, "
             f"so it would be ignored; {hint}. Pass one of them with --recipe, or drop this --source"
         )
 
@@ -272,7 +273,7 @@ def prepare_build(
     if types is not None:
         types = tuple(t for t in ABBREVS if t in set(types))
     recipe = recipe.with_overrides(seed=seed, types=types, sources=folders or None, max_pixels=max_pixels)
-    _check_overrides_used(recipe, overrides)
+    _check_overrides_used(recipe, overrides, types is not None)
     previous = _previous_record(out)
     if pairs_per_task is None and previous is not None:
         # A rerun without --pairs-per-task resumes with the packing the folder was started with.

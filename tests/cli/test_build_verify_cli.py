@@ -72,7 +72,7 @@ def test_impossible_build_options_exit_2_with_one_sentence(tmp_path, photo_folde
     (tmp_path / "SIDD").mkdir()
     assert run_cli("build-dataset", "--out", tmp_path / "d", "--source", f"SIDD={tmp_path / 'SIDD'}") == 2
     err = capsys.readouterr().err
-    assert "recipe 'demo' (after --types) does not read dataset SIDD" in err and "12d, uir-2.5m" in err
+    assert "recipe 'demo' does not read dataset SIDD" in err and "12d, uir-2.5m" in err
     assert not (tmp_path / "d").exists()
 
 

@@ -286,7 +286,7 @@ def test_array_jobs_share_the_root_but_each_index_runs_once(tmp_path, photo_fold
 def test_a_source_override_the_recipe_never_reads_is_refused_naming_the_recipes_that_do(tmp_path, photo_folder):
     sidd = tmp_path / "SIDD"
     sidd.mkdir()
-    with pytest.raises(UsageError, match=r"--source SIDD=...: recipe 'demo' \(after --types\) does not read dataset SIDD.*recipes that use it: 12d, uir-2\.5m"):
+    with pytest.raises(UsageError, match=r"--source SIDD=...: recipe 'demo' does not read dataset SIDD.*recipes that use it: 12d, uir-2\.5m"):
         build_dataset(tmp_path / "d", "demo", sources=(str(photo_folder), f"SIDD={sidd}"))
     assert not (tmp_path / "d").exists()
 
