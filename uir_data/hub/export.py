@@ -254,7 +254,10 @@ def export_dataset(
         pretty_name=name,
         licenses=licenses,
         examples={path.rsplit("/", 1)[1].removesuffix(".jpg"): path for path, _ in examples},
-        incomplete=status.message() if status is not None and not status.complete else "",
+        # counts only: the card is public, the root's local path is not its business
+        incomplete=f"{status.pairs_done} of {status.pairs_planned} planned pairs"
+        if status is not None and not status.complete
+        else "",
     )
     with _writing(export_dir / CARD_NAME):
         write_text_atomic(export_dir / CARD_NAME, text)

@@ -299,7 +299,7 @@ def test_an_unfinished_build_is_refused_unless_allowed(tmp_path):
     record = json.loads((tmp_path / "out" / EXPORT_MANIFEST).read_text())
     assert record["build"] == {"pairs_planned": 16, "pairs_done": 8, "complete": False}
     card = (tmp_path / "out" / "README.md").read_text()
-    assert "**Partial dataset**: exported from an unfinished build (" in card and "incomplete: 8 of 16 pairs" in card
+    assert "**Partial dataset**: exported from an unfinished build (8 of 16 planned pairs)." in card
 
 
 def test_export_applies_the_root_path_rule_to_symlinks(tmp_path):
