@@ -10,6 +10,7 @@ cites the paper, shows one LQ|GT example per type and lists every source's licen
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -145,6 +146,18 @@ def examples_table(examples: dict[str, str]) -> str:
     return _table(["type", "name", "LQ \\| GT"], rows)
 
 
+def public_recipe(value: Any) -> Any:
+    """The recipe with local absolute paths cut to their last component ('folder:/home/me/photos' -> 'folder:photos')."""
+    if isinstance(value, dict):
+        return {key: public_recipe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [public_recipe(item) for item in value]
+    if isinstance(value, str) and (match := re.fullmatch(r"(\w+[:=])?(/[^\n]*|[A-Za-z]:[\\/][^\n]*)", value)):
+        prefix, path = match.group(1) or "", match.group(2).rstrip("/\\")
+        return prefix + re.split(r"[\\/]", path)[-1]
+    return value
+
+
 def render_card(
     *,
     table: pa.Table,
@@ -246,7 +259,7 @@ def render_card(
             "<details><summary>Resolved recipe</summary>",
             "",
             "```json",
-            json.dumps(recipe, indent=2, sort_keys=True),
+            json.dumps(public_recipe(recipe), indent=2, sort_keys=True),
             "```",
             "",
             "</details>",

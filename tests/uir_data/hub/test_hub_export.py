@@ -300,6 +300,7 @@ def test_an_unfinished_build_is_refused_unless_allowed(tmp_path):
     assert record["build"] == {"pairs_planned": 16, "pairs_done": 8, "complete": False}
     card = (tmp_path / "out" / "README.md").read_text()
     assert "**Partial dataset**: exported from an unfinished build (8 of 16 planned pairs)." in card
+    assert str(tmp_path) not in card and '"folder:photos"' in card  # the card is public: no local paths
 
 
 def test_export_applies_the_root_path_rule_to_symlinks(tmp_path):
