@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.defocus import disk_kernel
 from uir_data.degrade.kernels.filtering import PADDING_NAME, convolve
 from uir_data.degrade.kernels.lowlight import expand_light_sources
@@ -80,8 +80,15 @@ class BlurRain(Degradation):
         }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        scene = srgb_to_linear(image)
-        background = params["background"]
-        radiance = expand_light_sources(scene, background["highlight_gain"])
-        defocused = convolve(radiance, disk_kernel(background["radius_px"]))
-        return linear_to_srgb(render_drops_linear(defocused, params["drops"], seen=scene))
+        return linear_to_srgb(render_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return apply_in_linear_light(self, image, params, lambda linear: render_linear(linear, params))
+
+
+def render_linear(scene: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Defocus the linear scene behind the pane, then lay the in-focus drops (refracting the sharp scene)."""
+    background = params["background"]
+    radiance = expand_light_sources(scene, background["highlight_gain"])
+    defocused = convolve(radiance, disk_kernel(background["radius_px"]))
+    return render_drops_linear(defocused, params["drops"], seen=scene)

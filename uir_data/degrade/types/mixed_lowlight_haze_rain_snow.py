@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear, to_float
 from uir_data.degrade.kernels.lowlight import BASE_PHOTONS, READ_NOISE_ELECTRONS, apply_exposure
 from uir_data.degrade.types.haze import AIRLIGHTS, BETAS, Haze, render_haze_linear
 from uir_data.degrade.types.rain_streaks import RainStreaks, render_rain_linear
@@ -72,11 +72,18 @@ class LowlightHazeRainSnow(Degradation):
                 "order": ["rain", "snow", "haze", "exposure"], "domain": "linear"}
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        linear = srgb_to_linear(image)
-        linear = render_rain_linear(linear, params["rain"])
-        linear = render_snow_linear(linear, params["snow"])
-        linear = render_haze_linear(linear, params["haze"], image)
-        exposure = params["exposure"]
-        dark = apply_exposure(np.clip(linear, 0.0, 1.0), exposure["exposure"], exposure["photons"],
-                              exposure["read_noise"], exposure["seed"], exposure["keep_lights"])
-        return linear_to_srgb(dark)
+        return linear_to_srgb(render_linear(srgb_to_linear(image), params, image))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        guide = to_float(image)
+        return apply_in_linear_light(self, image, params, lambda linear: render_linear(linear, params, guide))
+
+
+def render_linear(linear: np.ndarray, params: dict[str, Any], guide_srgb: np.ndarray) -> np.ndarray:
+    """Rain, snow, haze (depth read from the clean sRGB `guide_srgb`), then the short noisy exposure."""
+    linear = render_rain_linear(linear, params["rain"])
+    linear = render_snow_linear(linear, params["snow"])
+    linear = render_haze_linear(linear, params["haze"], guide_srgb)
+    exposure = params["exposure"]
+    return apply_exposure(np.clip(linear, 0.0, 1.0), exposure["exposure"], exposure["photons"],
+                          exposure["read_noise"], exposure["seed"], exposure["keep_lights"])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.bayer import PATTERNS
 from uir_data.degrade.kernels.moire import recapture, recapture_tone
 
@@ -70,12 +70,18 @@ class Moire(Degradation):
         }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        captured = recapture(
-            srgb_to_linear(image), params["pitch"], params["angle_deg"], tuple(params["phase"]),
-            params["fill_x"], params["fill_y"], params["aa_sigma"], params["lens_sigma"], params["distortion"], params["cfa"],
-            params["demosaic"],
-        )
-        tone = params["tone"]
-        shifted = recapture_tone(captured, tone["exposure"], tuple(tone["channel_gains"]), tone["black_level"],
-                                 tone["vignette"])
-        return linear_to_srgb(shifted)
+        return linear_to_srgb(render_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return apply_in_linear_light(self, image, params, lambda linear: render_linear(linear, params))
+
+
+def render_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """The recapture of a linear image, then the recapture's global tone shift."""
+    captured = recapture(
+        linear, params["pitch"], params["angle_deg"], tuple(params["phase"]), params["fill_x"], params["fill_y"],
+        params["aa_sigma"], params["lens_sigma"], params["distortion"], params["cfa"], params["demosaic"],
+    )
+    tone = params["tone"]
+    return recapture_tone(captured, tone["exposure"], tuple(tone["channel_gains"]), tone["black_level"],
+                          tone["vignette"])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.precipitation import far_to_near, radiance_and_veil, sample_veil
 from uir_data.degrade.kernels.rain import composite, rain_layer
 from uir_data.seeding import draw_seed
@@ -98,6 +98,9 @@ class RainStreaks(Degradation):
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         return linear_to_srgb(render_rain_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return apply_in_linear_light(self, image, params, lambda linear: render_rain_linear(linear, params))
 
 
 def render_rain_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.types.rain_streaks import RainStreaks, render_rain_linear
 from uir_data.degrade.types.raindrops import Raindrops, render_drops_linear
 
@@ -50,6 +50,12 @@ class RainStreaksDrops(Degradation):
         }
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        # Optical order: streaks live in the scene, so the drops on the pane must refract them too.
-        rainy = render_rain_linear(srgb_to_linear(image), params["streaks"])
-        return linear_to_srgb(render_drops_linear(rainy, params["drops"]))
+        return linear_to_srgb(render_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return apply_in_linear_light(self, image, params, lambda linear: render_linear(linear, params))
+
+
+def render_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Optical order: streaks live in the scene, so the drops on the pane must refract them too."""
+    return render_drops_linear(render_rain_linear(linear, params["streaks"]), params["drops"])

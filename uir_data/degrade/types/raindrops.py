@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.raindrops import render_raindrops
 
 # (share of the frame the drops cover, drop radius range px, merging allowed), in pixels of the image as
@@ -100,6 +100,9 @@ class Raindrops(Degradation):
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         return linear_to_srgb(render_drops_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        return apply_in_linear_light(self, image, params, lambda linear: render_drops_linear(linear, params))
 
 
 def sample_drop_look(rng: np.random.Generator, focus_blur_range: tuple[float, float]) -> dict[str, float]:
