@@ -137,3 +137,19 @@ def test_original_swinir_attention_adds_the_position_table_and_argument_checks()
         small_swinir(upscale=2, upsampler="pixelshuffle")
     with pytest.raises(BackboneArgumentError, match="cannot be split into 5 heads"):
         small_swinir(num_heads=[5, 2, 2, 2])
+
+
+@pytest.mark.parametrize("shift_mask", [False, True], ids=["maskdcpt-wraps", "original-masks-the-wrap"])
+def test_shifted_windows_roll_and_the_original_mask_stops_attention_across_the_edge(shift_mask):
+    torch.manual_seed(0)
+    block = SwinBlock(12, 2, 8, 4, 2.0, True, None, position_bias=False, shift_mask=shift_mask).eval()
+    tokens = torch.randn(1, 16, 16, 12, generator=torch.Generator().manual_seed(4))
+    nudged = tokens.clone()
+    # One channel (LayerNorm ignores a shift of all). Rolled by -4, (0, 0) shares a window with (3, 3) and
+    # with the far corner (15, 15), which wrapped around.
+    nudged[0, 0, 0, 0] += 1.0
+    with torch.no_grad():
+        moved = (block(nudged) - block(tokens)).abs().sum(dim=-1)[0]
+    assert moved[3, 3] > 0 and moved[8, 8] == 0  # (8, 8) lies in another shifted window
+    # MaskDCPT's SwinIR lets the wrapped-around corner attend to (0, 0); the original SW-MSA mask forbids it.
+    assert (moved[15, 15] == 0) == shift_mask
