@@ -1,0 +1,132 @@
+"""Results of the pre-train-vs-scratch experiment: mean ± std over seeds, Markdown tables, curve plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from maskdcpt.plotting import PALETTE, Panel, Series, draw_chart, run_series, save_png
+
+ARMS = ("scratch", "pretrained")
+
+
+def mean_std(values: list[float]) -> dict[str, Any]:
+    """Mean and sample standard deviation (ddof 1; 0 for a single value) of per-seed scores."""
+    array = np.asarray(values, float)
+    std = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return {"mean": float(array.mean()), "std": std, "values": [float(v) for v in array]}
+
+
+def aggregate(out: Path, scores: dict[str, dict], seeds: int, pretrain_steps: int, finetune_steps: int) -> dict:
+    """Per type and arm: PSNR/SSIM mean ± std over seeds on the test split; pre-training accuracy curve."""
+    first = scores[f"ft-scratch-s{0}"]
+    types = list(first["types"])
+    table: dict[str, Any] = {"input": {}, **{arm: {} for arm in ARMS}, "delta_psnr": {}}
+    for name in [*types, "mean"]:
+        source = first["mean"] if name == "mean" else first["types"][name]
+        table["input"][name] = {"psnr": source["psnr_input"], "ssim": source["ssim_input"]}
+        for arm in ARMS:
+            runs = [scores[f"ft-{arm}-s{s}"] for s in range(seeds)]
+            picked = [r["mean"] if name == "mean" else r["types"][name] for r in runs]
+            table[arm][name] = {"psnr": mean_std([p["psnr"] for p in picked]),
+                                "ssim": mean_std([p["ssim"] for p in picked])}
+        # seed s of both arms shares the seed, hence the data order: the paired difference is meaningful
+        table["delta_psnr"][name] = mean_std([b - a for a, b in zip(table["scratch"][name]["psnr"]["values"],
+                                                                     table["pretrained"][name]["psnr"]["values"],
+                                                                     strict=True)])
+    pre = out / "runs" / "pretrain"
+    accuracy = run_series(pre, "val-acc")
+    per_type = {}
+    for record in _val_records(pre)[-1:]:
+        per_type = {k: v.get("accuracy") for k, v in record.get("types", {}).items()}
+    curves = {arm: [_curve(out / "runs" / f"ft-{arm}-s{s}") for s in range(seeds)] for arm in ARMS}
+    val_input = [r["psnr_input"] for r in _val_records(out / "runs" / "ft-scratch-s0")[-1:]]
+    return {
+        "test_pairs": first["pairs"], "types": types, "table": table,
+        "pretrain": {"steps": pretrain_steps, "val_accuracy": dict(zip(accuracy.steps, accuracy.values, strict=True)),
+                     "final_val_accuracy": accuracy.values[-1] if accuracy.values else None,
+                     "final_val_accuracy_per_type": per_type,
+                     "train_accuracy": dict(zip(*_xy(run_series(pre, "acc")), strict=True))},
+        "finetune_steps": {"pretrained": finetune_steps, "scratch": pretrain_steps + finetune_steps},
+        "val_psnr_curves": curves, "val_input_psnr": val_input[0] if val_input else None,
+    }
+
+
+def _val_records(run_dir: Path) -> list[dict]:
+    from maskdcpt.runlog import MetricsLog
+
+    return [r for r in MetricsLog(run_dir).read() if r.get("kind") == "val"]
+
+
+def _xy(series: Series) -> tuple[list[float], list[float]]:
+    return series.steps, series.values
+
+
+def _curve(run_dir: Path) -> dict[str, float]:
+    series = run_series(run_dir, "psnr")
+    return {str(int(x)): y for x, y in zip(series.steps, series.values, strict=True)}
+
+
+def _fmt(entry: dict[str, Any], digits: int) -> str:
+    return f"{entry['mean']:.{digits}f} ± {entry['std']:.{digits}f}"
+
+
+def markdown_tables(results: dict) -> str:
+    """The Table I-like PSNR/SSIM tables and the Table X-like accuracy row, in Markdown."""
+    table, names = results["table"], [*results["types"], "mean"]
+    steps = results["finetune_steps"]
+    seeds = len(table["scratch"]["mean"]["psnr"]["values"])
+    lines = [f"PSNR (dB) on the test split ({results['test_pairs']} pairs), mean ± std over {seeds} seeds",
+             "", f"| type | input | scratch ({steps['scratch']} steps) | pre-trained + fine-tune "
+             f"({results['pretrain']['steps']} + {steps['pretrained']} steps) | Δ (paired) |",
+             "|---|---|---|---|---|"]
+    for name in names:
+        lines.append(f"| {name} | {table['input'][name]['psnr']:.2f} | {_fmt(table['scratch'][name]['psnr'], 2)} | "
+                     f"{_fmt(table['pretrained'][name]['psnr'], 2)} | {_fmt(table['delta_psnr'][name], 2)} |")
+    lines += ["", "SSIM on the test split, mean ± std over seeds", "", "| type | input | scratch | pre-trained |",
+              "|---|---|---|---|"]
+    for name in names:
+        lines.append(f"| {name} | {table['input'][name]['ssim']:.4f} | {_fmt(table['scratch'][name]['ssim'], 4)} | "
+                     f"{_fmt(table['pretrained'][name]['ssim'], 4)} |")
+    accuracy = results["pretrain"]["val_accuracy"]
+    if accuracy:
+        lines += ["", "Held-out degradation-classification accuracy during pre-training (masked input)", "",
+                  "| step | " + " | ".join(str(int(s)) for s in accuracy) + " |",
+                  "|---|" + "---|" * len(accuracy),
+                  "| accuracy | " + " | ".join(f"{v:.1%}" for v in accuracy.values()) + " |"]
+    return "\n".join(lines) + "\n"
+
+
+def _band(label: str, curves: list[dict[str, float]], offset: int, color) -> Series:
+    steps = sorted({int(s) for c in curves for s in c}, key=int)
+    steps = [s for s in steps if all(str(s) in c for c in curves)]
+    values = np.array([[c[str(s)] for s in steps] for c in curves])
+    mean, std = values.mean(0), values.std(0, ddof=1) if len(curves) > 1 else np.zeros(len(steps))
+    return Series(label, [s + offset for s in steps], mean.tolist(), color,
+                  (mean - std).tolist(), (mean + std).tolist())
+
+
+def write_plots(results: dict, target: Path) -> list[Path]:
+    """pretrain_accuracy.png and finetune_psnr.png (mean ± std bands over seeds) in target."""
+    pre = results["pretrain"]
+    val, train = pre["val_accuracy"], pre["train_accuracy"]
+    accuracy = Panel("MaskDCPT pre-training: degradation classification", "accuracy", [
+        Series("held-out (val split)", [float(s) for s in val], list(val.values()), PALETTE[0]),
+        Series("training batches", [float(s) for s in train], list(train.values()), PALETTE[1]),
+    ])
+    written = [save_png(target / "pretrain_accuracy.png", draw_chart([accuracy], 640, 380))]
+    curves, offset = results["val_psnr_curves"], pre["steps"]
+    input_psnr = results["val_input_psnr"]
+    panels = []
+    for title, shift in (("held-out PSNR vs fine-tuning steps", 0), ("held-out PSNR vs total steps", offset)):
+        scratch = _band("from scratch", curves["scratch"], 0, PALETTE[0])
+        pretrained = _band("pre-trained encoder", curves["pretrained"], shift, PALETTE[3])
+        shown = [scratch, pretrained]
+        if input_psnr is not None:
+            shown.append(Series("input (degraded)", [0.0, float(max(scratch.steps))], [input_psnr] * 2, PALETTE[7]))
+        xlabel = "fine-tuning step" if shift == 0 else "pre-training + fine-tuning step"
+        panels.append(Panel(title, "PSNR (dB), val split", shown, xlabel))
+    written.append(save_png(target / "finetune_psnr.png", draw_chart(panels, 560, 380)))
+    return written
