@@ -92,7 +92,8 @@ def _kwargs(inline: str) -> dict:
     return tomllib.loads(f"v = {inline}")["v"]
 
 
-def test_an_original_swinir_checkpoint_restores_directly_and_converts(tmp_path: Path, capsys: pytest.CaptureFixture):
+def test_an_original_swinir_checkpoint_restores_directly_and_converts(dataset: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture):
     """A JingyunLiang/SwinIR-style file: one `layers` list, position tables, saved buffers, `params` entry."""
     arch = "{ img_size = 32, embed_dim = 12, depths = [2, 2], num_heads = [2, 2], relative_position_bias = true, " \
            "shifted_window_mask = true }"
@@ -117,6 +118,9 @@ def test_an_original_swinir_checkpoint_restores_directly_and_converts(tmp_path: 
                  "--out", str(tmp_path / "direct"), "--device", "cpu"]) == 0
     assert np.array_equal(cv2.imread(str(tmp_path / "direct" / "in.png")), expected)
     capsys.readouterr()
+    assert main(["evaluate", str(source), "--config", str(config), "--manifest", str(dataset), "--json",
+                 "--device", "cpu"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["types"]) == set(TYPES)
 
     converted = tmp_path / "swinir_uir.safetensors"
     assert main(["convert-checkpoint", str(source), str(converted), "--config", str(config), "--json"]) == 0

@@ -53,12 +53,14 @@ def test_official_classes_have_the_released_names_shapes_order_and_count(name):
     assert net.feature_dims == [96, 96, 192] and net.size_multiple == 8
 
 
-def test_default_kwargs_are_the_released_checkpoint_and_it_loads_strictly(tmp_path):
-    spec = reference("PromptIR_maskdcpt.json")
-    net = create_backbone("promptir", **spec["kwargs"])
+@pytest.mark.parametrize("name", ["PromptIR", "MaskPromptIR"])
+def test_released_style_checkpoints_load_strictly(name, tmp_path):
+    spec = reference(f"{name}_maskdcpt.json")
+    # The released PromptIR is the default configuration; MaskPromptIR is it with bias=False.
+    net = create_backbone("promptir", **spec["kwargs"], **({} if name == "PromptIR" else {"bias": False}))
     generator = torch.Generator().manual_seed(0)
     state = {name: torch.randn(shape, generator=generator) for name, shape in spec["keys"].items()}
-    path = tmp_path / "promptir_maskdcpt_5d.pth"
+    path = tmp_path / f"{name}.pth"
     torch.save({"params_ema": state}, path)
     report = load_official_weights(net, path, strict=True)
     assert not (report.missing or report.unexpected or report.mismatched)
