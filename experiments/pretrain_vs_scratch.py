@@ -111,14 +111,18 @@ def is_finished(run_dir: Path, steps: int) -> bool:
     return bool(meta) and int(meta[-1].parent.name.split("-")[1]) >= steps
 
 
-def run_parallel(runner: Runner, jobs: list[tuple[str, list[str]]], parallel: int) -> None:
-    """Run (name, argv) jobs, `parallel` at a time; stop on the first failure."""
-    pending, active = list(jobs), []
+def run_parallel(runner: Runner, jobs: list[tuple[str, list[str], str | None]], parallel: int) -> None:
+    """Run (name, argv, prerequisite) jobs, `parallel` at a time, each once its prerequisite job has
+    finished (None: at once), in list order; stop on the first failure."""
+    pending, active, finished = list(jobs), [], set()
+    names = {name for name, _, _ in jobs}
     while pending or active:
-        while pending and len(active) < parallel:
-            name, argv = pending.pop(0)
-            print(f"start {name}", file=sys.stderr)
-            active.append((name, runner.start(argv, name), time.time()))
+        for job in list(pending):
+            name, argv, after = job
+            if len(active) < parallel and (after is None or after not in names or after in finished):
+                pending.remove(job)
+                print(f"start {name}", file=sys.stderr, flush=True)
+                active.append((name, runner.start(argv, name), time.time()))
         time.sleep(5)
         for job in list(active):
             name, process, started = job
@@ -129,7 +133,8 @@ def run_parallel(runner: Runner, jobs: list[tuple[str, list[str]]], parallel: in
                 for _, other, _ in active:
                     other.terminate()
                 raise SystemExit(f"{name} failed (exit {process.returncode}); see {runner.out}/logs/{name}.log")
-            print(f"done {name} in {time.time() - started:.0f} s", file=sys.stderr)
+            finished.add(name)
+            print(f"done {name} in {time.time() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,10 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=Path, required=True, help="folder of clean photos (experiments/fetch_photos.sh)")
     parser.add_argument("--out", type=Path, required=True, help="work folder: tiles, datasets, runs, results")
     parser.add_argument("--seeds", type=int, default=3, help="fine-tuning seeds per arm")
-    parser.add_argument("--pretrain-steps", type=int, default=800)
-    parser.add_argument("--finetune-steps", type=int, default=200)
+    parser.add_argument("--pretrain-steps", type=int, default=600)
+    parser.add_argument("--finetune-steps", type=int, default=150)
     parser.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval of every run")
-    parser.add_argument("--parallel", type=int, default=2, help="fine-tuning runs at a time (one per core)")
+    parser.add_argument("--parallel", type=int, default=3, help="training runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--workers", type=int, default=2, help="build workers")
     parser.add_argument("--val-fraction", type=float, default=0.08, help="share of photos held out for curves")
@@ -161,28 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     build_data(runner, out, args.workers)
     clock["data_s"] = time.time() - start
 
+    # Scratch runs do not need the pre-training: they run beside it, the fine-tunes from it follow it.
     start = time.time()
     pre_dir = out / "runs" / "pretrain"
-    pre_argv = train_argv(out, "pretrain", "pretrain", P, 0, eval_every=args.eval_every)
-    if is_finished(pre_dir, P):
-        runner.skipped(pre_argv)
-    else:
-        run_parallel(runner, [("pretrain", pre_argv)], 1)
-    clock["pretrain_s"] = time.time() - start
-
-    start = time.time()
-    jobs = []
+    jobs: list[tuple[str, list[str], str | None]] = []
+    planned = [("pretrain", train_argv(out, "pretrain", "pretrain", P, 0, eval_every=args.eval_every), P, None)]
     for seed in range(args.seeds):
-        for arm, steps, init in (("pretrained", F, pre_dir), ("scratch", P + F, None)):
-            name = f"ft-{arm}-s{seed}"
-            job_argv = train_argv(out, name, "finetune", steps, seed, init, args.eval_every)
-            if is_finished(out / "runs" / name, steps):
-                runner.skipped(job_argv)
-            else:
-                jobs.append((name, job_argv))
-    jobs.sort(key=lambda job: "scratch" not in job[0])  # long runs first: the lanes end together
+        name = f"ft-scratch-s{seed}"
+        planned.append((name, train_argv(out, name, "finetune", P + F, seed, None, args.eval_every), P + F, None))
+    for seed in range(args.seeds):
+        name = f"ft-pretrained-s{seed}"
+        planned.append((name, train_argv(out, name, "finetune", F, seed, pre_dir, args.eval_every), F, "pretrain"))
+    for name, job_argv, steps, after in planned:
+        if is_finished(out / "runs" / name, steps):
+            runner.skipped(job_argv)
+        else:
+            jobs.append((name, job_argv, after))
     run_parallel(runner, jobs, args.parallel)
-    clock["finetune_s"] = time.time() - start
+    clock["train_s"] = time.time() - start
 
     start = time.time()
     scores = {}

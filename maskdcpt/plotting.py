@@ -155,6 +155,7 @@ def draw_panel(panel: Panel, width: int, height: int) -> np.ndarray:
     _text(canvas, panel.xlabel, ((x0 + x1) // 2, height - 12), 0.5, anchor="center")
     _vertical_text(canvas, panel.ylabel, (14, (y0 + y1) // 2))
 
+    occupied = []
     for index, series in enumerate(drawn):
         color = series.color or PALETTE[index % len(PALETTE)]
         if series.low is not None and series.high is not None:
@@ -164,19 +165,33 @@ def draw_panel(panel: Panel, width: int, height: int) -> np.ndarray:
             cv2.fillPoly(band, [np.array(upper + lower[::-1], np.int32)], color)
             canvas[:] = cv2.addWeighted(band, 0.18, canvas, 0.82, 0)
         points = np.array([to_px(x, y) for x, y in zip(series.steps, series.values, strict=True)], np.int32)
+        # sampled along the segments too, so that the legend avoids lines as well as points
+        fractions = np.linspace(0, 1, 16)[:, None, None]
+        occupied.append((points[:-1] + fractions * (points[1:] - points[:-1])).reshape(-1, 2) if len(points) > 1
+                        else points)
         cv2.polylines(canvas, [points], False, color, 2, cv2.LINE_AA)
         if len(points) <= 12:  # few points (evaluations): mark them
             for point in points:
                 cv2.circle(canvas, tuple(int(v) for v in point), 3, color, -1, cv2.LINE_AA)
-    _legend(canvas, drawn, (x0 + 8, y0 + 8))
+    _legend(canvas, drawn, (x0, y0, x1, y1), np.concatenate(occupied))
     return canvas
 
 
-def _legend(canvas: np.ndarray, series: Sequence[Series], origin: tuple[int, int]) -> None:
+def _legend(canvas: np.ndarray, series: Sequence[Series], box: tuple[int, int, int, int],
+            points: np.ndarray) -> None:
+    """The legend in the plot corner that covers the fewest data points."""
     labels = [s.label for s in series]
     width = max(cv2.getTextSize(label, FONT, 0.42, 1)[0][0] for label in labels) + 40
     height = 18 * len(labels) + 6
-    x, y = origin
+    x0, y0, x1, y1 = box
+    corners = [(x0 + 8, y0 + 8), (x1 - 8 - width, y0 + 8), (x0 + 8, y1 - 8 - height), (x1 - 8 - width, y1 - 8 - height)]
+
+    def covered(corner: tuple[int, int]) -> int:
+        cx, cy = corner
+        inside = (points[:, 0] >= cx - 6) & (points[:, 0] <= cx + width + 6)
+        return int((inside & (points[:, 1] >= cy - 6) & (points[:, 1] <= cy + height + 6)).sum())
+
+    x, y = min(corners, key=covered)  # first corner wins ties: top left, as most charts put it
     box = canvas[y : y + height, x : x + width]
     box[:] = cv2.addWeighted(box, 0.25, np.full_like(box, 255), 0.75, 0)
     for index, s in enumerate(series):
