@@ -14,15 +14,21 @@ the previous checkpoints or the complete new one.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
 import os
+import pickle
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open
+from safetensors.torch import save as save_safetensors
 
 from uir_data.atomic import TEMP_MARK
 from uir_data.errors import UirError
@@ -34,6 +40,7 @@ META_KEY = "uir.meta"
 WEIGHT_FILES = {"model": "model.safetensors", "ema": "ema.safetensors"}
 STATE_FILE = "train_state.pt"
 META_FILE = "meta.json"
+DAMAGED_SUFFIX = ".damaged"
 
 
 class CheckpointError(UirError):
@@ -47,6 +54,28 @@ def step_dirname(step: int) -> str:
 def _portable(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     # safetensors wants dense, contiguous, unshared CPU tensors
     return {key: value.detach().to("cpu", copy=True).contiguous() for key, value in state.items()}
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write(path: Path, step: int, writer: Callable[[Path], None]) -> None:
+    """Run one file writer; a full disk or failed write becomes one sentence naming the file and the fix."""
+    try:
+        writer(path)
+    except (OSError, RuntimeError, SafetensorError) as error:
+        full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+        with contextlib.suppress(OSError):
+            full = full or shutil.disk_usage(path.parent).free < 1 << 20
+        reason = "no space left on the device" if full else f"write failed ({error})"
+        raise CheckpointError(
+            f"{path}: {reason} while writing checkpoint step {step}; free space (or lower "
+            "run.keep_checkpoints) and rerun the same command: training resumes from the last complete checkpoint"
+        ) from None
 
 
 def save_checkpoint(
@@ -67,10 +96,18 @@ def save_checkpoint(
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": step, **meta}
     try:
         header = {META_KEY: json.dumps(meta, sort_keys=True)}
-        save_file(_portable(model_state), tmp / WEIGHT_FILES["model"], metadata=header)
-        save_file(_portable(ema_state), tmp / WEIGHT_FILES["ema"], metadata=header)
-        torch.save(train_state, tmp / STATE_FILE)
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        # Serialised in memory, written by Python: then a full disk is an OSError(ENOSPC) naming the file, where
+        # safetensors' writer goes through a temp file and torch.save reports "unexpected pos ..." at best.
+        state_bytes = io.BytesIO()
+        torch.save(train_state, state_bytes)
+        blobs = {
+            WEIGHT_FILES["model"]: save_safetensors(_portable(model_state), metadata=header),
+            WEIGHT_FILES["ema"]: save_safetensors(_portable(ema_state), metadata=header),
+            STATE_FILE: state_bytes.getvalue(),
+            META_FILE: (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode(),  # last: marks it complete
+        }
+        for name, blob in blobs.items():
+            _write(tmp / name, step, lambda p, blob=blob: _write_bytes(p, blob))
         if final.exists():  # a rerun that reached the same step: replace it
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -131,8 +168,12 @@ def read_meta(path: Path | str) -> dict[str, Any]:
         if META_KEY not in header:
             raise CheckpointError(f"{folder / file}: a safetensors file without uir metadata (not written by uir train)")
         return json.loads(header[META_KEY])
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    if meta.get("format") != FORMAT:
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise CheckpointError(f"{folder / META_FILE}: unreadable checkpoint metadata ({error}); the checkpoint is "
+                              "damaged, delete its folder to use the one before it") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{folder}: not a uir checkpoint (format {meta.get('format')!r})")
     return meta
 
@@ -150,10 +191,60 @@ def load_weights(path: Path | str, which: str = "ema") -> tuple[dict[str, torch.
 
 def load_train_state(folder: Path) -> dict[str, Any]:
     """The resumable training state of a checkpoint folder, loaded with weights_only=True."""
+    path = folder / STATE_FILE
     try:
-        return torch.load(folder / STATE_FILE, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError) as error:
-        raise CheckpointError(f"{folder / STATE_FILE}: cannot load the training state ({error})") from None
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        # torch's message advises weights_only=False, i.e. running arbitrary code from the file: never pass that on
+        raise CheckpointError(f"{path}: refused, it holds objects other than tensors and plain values (not written "
+                              "by uir train, or altered); delete this checkpoint folder to resume from the one before") from None
+    except (OSError, RuntimeError, EOFError, ValueError) as error:
+        raise CheckpointError(f"{path}: cannot load the training state ({error})") from None
+
+
+@dataclass
+class ResumePoint:
+    """The newest checkpoint that loads completely, and the newer ones skipped with the reason."""
+
+    folder: Path
+    meta: dict[str, Any]
+    model: dict[str, torch.Tensor]
+    ema: dict[str, torch.Tensor]
+    state: dict[str, Any]
+    skipped: list[str] = field(default_factory=list)
+    skipped_folders: list[Path] = field(default_factory=list)
+
+
+def load_resume_point(run_dir: Path) -> ResumePoint | None:
+    """Load the newest complete checkpoint, falling back past damaged ones (a truncated file, say).
+
+    None when the run has no checkpoint; CheckpointError naming every one when none of them loads.
+    """
+    skipped, folders = [], []
+    for folder in reversed(complete_checkpoints(run_dir)):
+        try:
+            meta = read_meta(folder)
+            model, _ = load_weights(folder, "model")
+            ema, _ = load_weights(folder, "ema")
+            state = load_train_state(folder)
+        except CheckpointError as problem:
+            skipped.append(str(problem))
+            folders.append(folder)
+            continue
+        return ResumePoint(folder, meta, model, ema, state, skipped, folders)
+    if skipped:
+        raise CheckpointError(f"{run_dir}: no checkpoint can be loaded ({'; '.join(skipped)}); delete "
+                              f"{Path(run_dir) / CHECKPOINTS_DIRNAME} to start over, or use a new --out")
+    return None
+
+
+def set_aside(folders: list[Path]) -> None:
+    """Rename damaged checkpoint folders to step-N.damaged: kept for inspection, never resumed from again."""
+    for folder in folders:
+        target = folder.with_name(folder.name + DAMAGED_SUFFIX)
+        shutil.rmtree(target, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.replace(folder, target)
 
 
 def backbone_state(state: dict[str, torch.Tensor], stage: str) -> dict[str, torch.Tensor]:

@@ -25,8 +25,7 @@ class MetricsLog:
         """Drop records of steps after `step` (they will be recomputed identically by the resumed run)."""
         if not self.path.is_file():
             return
-        kept = [line for line in self.path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and json.loads(line).get("step", 0) <= step]
+        kept = [json.dumps(record, sort_keys=True) for record in self.read() if record.get("step", 0) <= step]
         write_text_atomic(self.path, "".join(line + "\n" for line in kept))
 
     def append(self, record: dict[str, Any]) -> None:
@@ -36,7 +35,13 @@ class MetricsLog:
     def read(self) -> list[dict[str, Any]]:
         if not self.path.is_file():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = []
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut short by a kill mid-append: its step is recomputed on resume
+        return records
 
 
 def format_duration(seconds: float) -> str:

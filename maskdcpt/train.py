@@ -185,7 +185,8 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     multiple = model.mask_patch if isinstance(model, MaskDCPT) else backbone.size_multiple
     if config.data.crop_size % math.lcm(multiple, backbone.downsampling_factor):
         raise ConfigError(f"data.crop_size {config.data.crop_size} must be a multiple of {multiple} for this model")
-    latest = ckpt.latest_checkpoint(run_dir)
+    resume_point = ckpt.load_resume_point(run_dir)  # newest checkpoint that loads, past damaged ones
+    latest = resume_point.folder if resume_point is not None else None
     if latest is None and config.finetune.init:
         progress.message(init_backbone(backbone, config))
     elif latest is None and stage == "finetune":
@@ -208,8 +209,10 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     # --- resume -------------------------------------------------------------------------------------------
     start = 0
     metrics = MetricsLog(run_dir)
-    if latest is not None:
-        meta = ckpt.read_meta(latest)
+    if resume_point is not None and latest is not None:
+        for reason in resume_point.skipped:
+            progress.message(f"[yellow]skipped a damaged checkpoint:[/] {reason}")
+        meta = resume_point.meta
         if meta["stage"] != stage or meta["classes"]["names"] != list(classes.names):
             raise ckpt.CheckpointError(
                 f"{latest}: stage {meta['stage']} with classes {meta['classes']['names']}, but this run is {stage} "
@@ -218,17 +221,20 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             # the data position (step -> rows) is only meaningful over the same rows
             raise ckpt.CheckpointError(f"{latest}: the training rows changed since this checkpoint was written "
                                        f"({meta['train_rows']['count']} -> {len(train_index)} pairs); use a new --out")
-        model.load_state_dict(ckpt.load_weights(latest, "model")[0])
-        ema.module.load_state_dict(ckpt.load_weights(latest, "ema")[0])
-        state = ckpt.load_train_state(latest)
+        model.load_state_dict(resume_point.model)
+        ema.module.load_state_dict(resume_point.ema)
+        state = resume_point.state
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         ema.load_state_dict(state["ema"])
         torch.set_rng_state(state["rng_cpu"])
         start = int(state["step"])
-        if ctx.is_main:
-            metrics.truncate_after(start)
         progress.message(f"resuming {run_dir} from step {start}")
+    if ctx.is_main:
+        # records past the resumed step (all of them when no checkpoint was reached) are recomputed below
+        metrics.truncate_after(start)
+        if resume_point is not None:
+            ckpt.set_aside(resume_point.skipped_folders)
     end = total if stop_at is None else min(total, stop_at)
 
     train_model: torch.nn.Module = model
@@ -376,6 +382,8 @@ def resolve_run_config(
 ) -> TrainConfig:
     """The config of `uir train`: --config | --preset | RUN_DIR/config.toml (resume) | tiny-cpu, then flags.
 
+    RUN_DIR/config.toml is reused only when the run has a checkpoint to resume: the config of a first
+    attempt that failed before its first checkpoint is not carried into the corrected command.
     --init implies --stage finetune unless --stage is given.
     """
     from maskdcpt.config import apply_overrides, load_config, load_preset
@@ -387,7 +395,7 @@ def resolve_run_config(
         config = load_config(config_file)
     elif preset is not None:
         config = load_preset(preset)
-    elif saved.is_file():
+    elif saved.is_file() and ckpt.latest_checkpoint(run_dir) is not None:
         config = load_config(saved)
     else:
         config = load_preset("tiny-cpu")
