@@ -32,3 +32,17 @@ def test_fast_path_keeps_the_checks_of_apply(abbrev, odd_photo):
         degradation.apply(odd_photo[..., 0], params)
     with pytest.raises(ValueError, match="algorithm version"):
         degradation.apply(odd_photo, {**params, "algorithm_version": 0})
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (1, 1), (1, 9), (9, 1)])
+def test_expanded_factors_give_the_bytes_of_numpy_broadcasting(shape):
+    from uir_data.degrade.kernels.pixelwise import channel_row, expand_plane
+
+    rng = np.random.default_rng(5)
+    image = rng.random((*shape, 3), dtype=np.float32)
+    plane = rng.random(shape, dtype=np.float32)
+    rgb = rng.random(3, dtype=np.float32)
+    assert np.array_equal(image * expand_plane(plane), image * plane[..., None])
+    assert expand_plane(plane).flags.c_contiguous
+    assert np.array_equal(image - channel_row(rgb, shape[1]), image - rgb.reshape(1, 1, 3))
+    assert np.array_equal(image + channel_row(0.25, shape[1]), image + np.float32(0.25))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from uir_data.degrade.kernels.pixelwise import channel_row, expand_plane
+
 # Uniform pseudo-depth: close to the mean of the row profile over its sampled range (~0.63-0.75), so that
 # one β gives a similar mean transmission whichever depth source a sample draws.
 UNIFORM_DEPTH = 0.7
@@ -98,9 +100,10 @@ def transmission_map(depth: np.ndarray, beta: float, heterogeneity: np.ndarray |
 
 def apply_scattering(image: np.ndarray, transmission: np.ndarray, airlight: np.ndarray | float) -> np.ndarray:
     """I = J·t + A·(1 − t) for an (H, W, 3) image, an (H, W) transmission and a scalar or RGB airlight."""
-    airlight = np.asarray(airlight, np.float32).reshape(1, 1, -1)
+    height, width, channels = image.shape
+    airlight_row = channel_row(airlight, width, channels)
     # (J − A)·t + A: the same value with one full-size temporary instead of four.
-    hazy = image.astype(np.float32) - airlight
-    hazy *= transmission[..., None]
-    hazy += airlight
+    hazy = image.astype(np.float32, copy=False) - airlight_row
+    hazy *= expand_plane(transmission, channels)
+    hazy += airlight_row
     return hazy

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from uir_data.degrade.kernels.bayer import demosaic, mosaic
+from uir_data.degrade.kernels.pixelwise import channel_row, expand_plane
 
 HARMONICS = 3  # beyond the 3rd harmonic the MTF at ρ ≥ 1 is below 1e-6 for every aa_sigma we use
 PIXEL_APERTURE_VARIANCE = 1.0 / 12.0  # a 100 %-fill square pixel ≈ a Gaussian of the box's variance
@@ -120,6 +121,6 @@ def recapture_tone(captured_linear: np.ndarray, exposure: float, channel_gains: 
     display's (brightness and colour cast), the screen's black glows and reflects room light (raised blacks,
     lower contrast), and the lens darkens the corners. Linear light in and out."""
     height, width = captured_linear.shape[:2]
-    gains = np.float32(exposure) * np.asarray(channel_gains, np.float32).reshape(1, 1, 3)
-    shifted = captured_linear * gains * vignetting(height, width, vignette)[..., None]
+    gains = channel_row(np.float32(exposure) * np.asarray(channel_gains, np.float32), width)
+    shifted = captured_linear * gains * expand_plane(vignetting(height, width, vignette))
     return np.float32(black_level) + np.float32(1.0 - black_level) * shifted

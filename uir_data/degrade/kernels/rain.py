@@ -15,6 +15,8 @@ import math
 import cv2
 import numpy as np
 
+from uir_data.degrade.kernels.pixelwise import expand_plane
+
 
 def _generator(seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(int(seed)))
@@ -107,6 +109,6 @@ def drop_radiance(image_linear: np.ndarray, cell_px: float, lift: float, gain: f
 def composite(image: np.ndarray, alpha: np.ndarray, radiance: np.ndarray | float) -> np.ndarray:
     """Alpha-over of a translucent layer: image·(1 − α) + radiance·α, α (H, W) in [0, 1]."""
     blended = np.asarray(radiance, np.float32) - image
-    blended *= alpha[..., None]
+    blended *= expand_plane(alpha, image.shape[2])
     blended += image
     return blended

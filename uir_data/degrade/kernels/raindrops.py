@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from uir_data.degrade.kernels.pixelwise import expand_plane
+
 # A drop record, in pixels of the image it is rendered on: (x, y, radius, sag, magnification,
 # wobble2, phase2, wobble3, phase3). `sag` is the ratio of the lower half's height to the radius;
 # `magnification` is how many drop radii of scene the drop shows (> 1: minified view); the wobbles are the
@@ -106,10 +108,10 @@ def render_raindrops(image: np.ndarray, drops: Sequence[Drop], focus_blur: float
     if content_blur > 0:
         scene = cv2.GaussianBlur(scene, (0, 0), content_blur, borderType=cv2.BORDER_REFLECT_101)
     refracted = cv2.remap(scene, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-    layer = (refracted * np.float32(brightness) + np.float32(lift)) * shade[..., None]
-    layer += np.float32(highlight) * glint[..., None]
-    premultiplied = layer * alpha[..., None]
+    layer = (refracted * np.float32(brightness) + np.float32(lift)) * expand_plane(shade)
+    layer += expand_plane(np.float32(highlight) * glint)
+    premultiplied = layer * expand_plane(alpha)
     if focus_blur > 0:
         premultiplied = cv2.GaussianBlur(premultiplied, (0, 0), focus_blur, borderType=cv2.BORDER_REFLECT)
         alpha = cv2.GaussianBlur(alpha, (0, 0), focus_blur, borderType=cv2.BORDER_REFLECT)
-    return (image * (1.0 - alpha[..., None]) + premultiplied).astype(np.float32)
+    return (image * expand_plane(1.0 - alpha) + premultiplied).astype(np.float32, copy=False)
