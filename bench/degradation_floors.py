@@ -31,7 +31,7 @@ DIFFERS = {
     "J": "same libjpeg-turbo q and 4:2:0; floor stays uint8 with cvtColor (ours: float in/out, grid offset pad)",
     "H": "floor reuses our depth prior and fog field (no plain equivalent) and scatters in plain float",
     "RS": "floor smears seeds with a dense rotated line kernel (filter2D/DFT); ours: rotated running sums",
-    "RD": "floor draws circular drops (no outline wobble, sag or glint: less work) with the same remap/blur",
+    "RD": "same drop model per window (outline, lens map, rim, glint), remap and blurs; floor gets the drop list free",
     "RSD": "RS floor + RD floor",
     "S": "same flake footprints by filter2D; floor draws seeds per pixel (ours: binomial count + scatter)",
     "MS": "same CFA, noise and 16-bit edge-aware demosaic",
@@ -255,18 +255,36 @@ def drops_linear(linear: np.ndarray, p: dict[str, Any], seen: np.ndarray | None 
     height, width = linear.shape[:2]
     map_x, map_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     alpha = np.zeros((height, width), np.float32)
-    for x, y, radius, _sag, magnification, *_shape in p["drops"]:
-        x0, x1 = max(int(x - radius) - 1, 0), min(int(x + radius) + 2, width)
-        y0, y1 = max(int(y - radius) - 1, 0), min(int(y + radius) + 2, height)
+    shade = np.ones((height, width), np.float32)
+    glint = np.zeros((height, width), np.float32)
+    for x, y, radius, sag, magnification, wobble2, phase2, wobble3, phase3 in p["drops"]:
+        reach = radius * (1 + abs(wobble2) + abs(wobble3))
+        x0, x1 = max(int(x - reach) - 1, 0), min(int(x + reach) + 2, width)
+        y0, y1 = max(int(y - reach) - 1, 0), min(int(y + reach * sag) + 2, height)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        window = (slice(y0, y1), slice(x0, x1))
         dx = np.arange(x0, x1, dtype=np.float32)[None, :] - x
         dy = np.arange(y0, y1, dtype=np.float32)[:, None] - y
-        rho = np.hypot(dx, dy) / radius
-        inside = rho < 1
-        map_x[y0:y1, x0:x1] = np.where(inside, x - dx * magnification, map_x[y0:y1, x0:x1])
-        map_y[y0:y1, x0:x1] = np.where(inside, y - dy * magnification, map_y[y0:y1, x0:x1])
-        alpha[y0:y1, x0:x1] = np.maximum(alpha[y0:y1, x0:x1], np.clip((1 - rho) / p["edge_softness"], 0, 1))
+        u, v = dx / radius + 0 * dy, np.where(dy < 0, dy / radius, dy / (radius * sag)) + 0 * dx
+        angle = np.arctan2(v, u)
+        outline = 1 + wobble2 * np.cos(2 * angle + phase2) + wobble3 * np.cos(3 * angle + phase3)
+        u, v = u / outline, v / outline
+        rho = np.sqrt(u * u + v * v)
+        edge = np.clip((1 - rho) / max(p["edge_softness"], 1 / radius), 0, 1)
+        coverage = edge * edge * (3 - 2 * edge)
+        inside = coverage > 0
+        stretch = -radius * magnification * (1 + 0.35 * (u * u + v * v))
+        map_x[window] = np.where(inside, x + u * stretch, map_x[window])
+        map_y[window] = np.where(inside, y + v * stretch, map_y[window])
+        rim = np.clip((rho - 0.6) / 0.4, 0, 1)
+        shade[window] = np.where(inside, 1 - p["edge_darkening"] * rim * rim * (3 - 2 * rim), shade[window])
+        alpha[window] = np.maximum(alpha[window], coverage)
+        spot = np.exp(-((u + 0.35) ** 2 + (v + 0.45) ** 2) / 0.08) * coverage
+        glint[window] = np.where(inside, spot, glint[window])
     scene = cv2.GaussianBlur(linear if seen is None else seen, (0, 0), p["content_blur_px"])
-    layer = cv2.remap(scene, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101) * p["brightness"] + p["lift"]
+    refracted = cv2.remap(scene, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    layer = (refracted * p["brightness"] + p["lift"]) * shade[..., None] + p["highlight"] * glint[..., None]
     premultiplied = layer * alpha[..., None]
     if p["focus_blur_px"] > 0:
         premultiplied = cv2.GaussianBlur(premultiplied, (0, 0), p["focus_blur_px"])

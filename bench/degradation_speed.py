@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 from skimage import data  # noqa: E402
 
 from bench.degradation_floors import DIFFERS, FLOORS  # noqa: E402
+from uir_data.degrade.allocator import keep_freed_memory  # noqa: E402
 from uir_data.degrade.kernels.blur_kernels import gaussian_size  # noqa: E402
 from uir_data.degrade.registry import get_degradation, implemented_types  # noqa: E402
 from uir_data.seeding import make_rng  # noqa: E402
@@ -201,7 +202,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=11)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--types", default="")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="call uir_data.degrade.allocator.keep_freed_memory() first, as a build worker should")
     args = parser.parse_args()
+    kept = args.keep_freed_memory and keep_freed_memory()
     if args.reps < 11:
         parser.error("the issue-13 method needs a median of at least 11 repetitions")
     image = cv2.resize(data.astronaut(), (args.size, args.size), interpolation=cv2.INTER_AREA)
@@ -209,6 +213,8 @@ def main() -> None:
     peers = matched_peers()
     print(f"{args.size}x{args.size} RGB uint8, one thread, CPU time, median of {args.reps} interleaved rounds; "
           "pairs/s = 1 / (sample + apply)")
+    print("allocator: " + ("glibc thresholds raised (keep_freed_memory), for every case alike" if kept
+                           else "system default (pass --keep-freed-memory for the tuned worker)"))
     results = []
     for abbrev in wanted:
         results.append(bench_type(abbrev, image, args.reps, peers.get(abbrev, [])))
