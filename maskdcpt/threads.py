@@ -4,7 +4,7 @@ PyTorch's default is one intra-op thread per core in every process. With DataLoa
 the same cores (and, under torchrun, several ranks per machine), the OpenMP threads spin against each
 other: on a 2-core box the default gave 0.7 img/s where one thread gave 5-19 img/s (tiny-cpu preset).
 Each DataLoader worker gets one thread (maskdcpt.data.worker_init); the main process of each local rank
-gets the cores left over by its workers, at least one.
+gets the cores left over by its workers, and one thread when its share is small.
 """
 
 from __future__ import annotations
@@ -25,9 +25,18 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+SMALL_SHARE = 4  # CPUs per rank at or below which the main process keeps one thread
+
+
 def default_threads(workers: int, local_ranks: int = 1, cpus: int | None = None) -> int:
-    """Intra-op threads of one rank's main process: its share of the CPUs minus its data workers, >= 1."""
+    """Intra-op threads of one rank's main process: its share of the CPUs minus its data workers, >= 1.
+
+    On a small share (<= 4 CPUs) one thread: a second one gains at most 2x, while spinning OpenMP threads
+    that share two cores with decoders or other jobs lose 10-30x (tiny-cpu: 0.7 vs 5-19 img/s).
+    """
     share = (usable_cpus() if cpus is None else cpus) // max(1, local_ranks)
+    if share <= SMALL_SHARE:
+        return 1
     return max(1, share - workers)
 
 

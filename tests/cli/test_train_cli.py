@@ -94,4 +94,7 @@ def test_torchrun_ddp_matches_a_single_process_run(dataset: Path, tmp_path: Path
     assert ddp == pytest.approx(single, rel=1e-4)  # same samples, crops and masks: only reduction order differs
     a = load_file(ckpt.latest_checkpoint(tmp_path / "single") / "model.safetensors")
     b = load_file(ckpt.latest_checkpoint(tmp_path / "ddp") / "model.safetensors")
-    assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-4
+    # Adam normalises each gradient, so a float-order difference in a near-zero gradient can move that weight
+    # by up to lr (1e-3) per step; the bulk of the weights agree far closer.
+    assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-3
+    assert sum((a[k] - b[k]).abs().sum().item() for k in a) / sum(a[k].numel() for k in a) < 1e-5

@@ -11,10 +11,12 @@ from maskdcpt.threads import default_threads, thread_budget, usable_cpus
 
 @pytest.mark.parametrize(("cpus", "workers", "local_ranks", "expected"), [
     (2, 1, 1, 1),  # the 2-core box of issue 11: one decoding worker, one compute thread
-    (2, 0, 1, 2),
-    (2, 4, 1, 1),  # never below one
+    (2, 0, 1, 1),  # small boxes keep one thread even without workers
+    (8, 2, 1, 6),
+    (8, 12, 1, 1),  # never below one
     (16, 4, 1, 12),
-    (16, 2, 4, 2),  # four ranks on one machine share its cores
+    (32, 2, 4, 6),  # four ranks on one machine share its cores
+    (16, 2, 4, 1),
 ])
 def test_default_threads(cpus: int, workers: int, local_ranks: int, expected: int):
     assert default_threads(workers, local_ranks, cpus=cpus) == expected

@@ -26,7 +26,7 @@ torch.set_num_threads(1)
 def tiny(dataset: Path, *assignments: str) -> TrainConfig:
     config = load_preset("tiny-cpu")
     config.data.manifests = [str(dataset)]
-    return apply_overrides(config, ["data.workers=0", "run.log_every=1", "data.val_crop=64", *assignments])
+    return apply_overrides(config, ["data.workers=0", "run.log_every=1", "data.val_crop=64", "run.threads=1", *assignments])
 
 
 def losses(run: Path, key: str = "loss") -> list[float]:
@@ -49,7 +49,8 @@ def pretrained(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pretraining_lowers_the_loss_and_classifies_above_chance(pretrained: Path):
     loss, acc = losses(pretrained), losses(pretrained, "acc")
     assert len(loss) == 40
-    assert np.mean(loss[-8:]) < 0.7 * np.mean(loss[:8])
+    assert np.mean(loss[-8:]) < 0.85 * np.mean(loss[:8])
+    assert np.mean(losses(pretrained, "l1")[-8:]) < 0.7 * np.mean(losses(pretrained, "l1")[:8])
     assert np.mean(losses(pretrained, "focal")[-8:]) < np.mean(losses(pretrained, "focal")[:8])
     assert np.mean(acc[-10:]) > 0.2 + 0.1  # five classes: chance is 20%
     val = [r for r in MetricsLog(pretrained).read() if r["kind"] == "val"]
