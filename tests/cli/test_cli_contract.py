@@ -85,8 +85,9 @@ def test_bash_completion_completes_commands_and_options(tmp_path: Path):
 
 
 def test_show_completion_prints_the_bash_script(tmp_path: Path):
-    # The shell is detected from the parent process, so run uir from bash.
-    command = " ".join([*UIR, "--show-completion"])
+    # The shell is detected from the parent process, so run uir from bash; a compound command keeps bash
+    # from exec-ing uir in its place (the parent would then be whatever runs the tests, e.g. make's sh).
+    command = " ".join([*UIR, "--show-completion"]) + "; exit $?"
     done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "complete -o default -F _uir_completion uir" in done.stdout
