@@ -139,7 +139,7 @@ def _previous_record(out: Path) -> dict[str, Any] | None:
     run_file = out / RUN_FILE
     if not run_file.exists():
         ignored = {".DS_Store", LOCK_FILE, RECORD_LOCK_FILE}
-        if out.exists() and any(p.name not in ignored and not p.name.startswith(".uir-build-job-") for p in out.iterdir()):
+        if out.exists() and any(p.name not in ignored and not p.name.startswith((".uir-build-job-", ".uir-ray-probe-")) for p in out.iterdir()):
             raise UsageError(
                 f"{out} exists and is not a uir build folder (no {RUN_FILE}); choose an empty or new --out"
             )
@@ -357,6 +357,10 @@ def build_dataset(
     except (FileExistsError, NotADirectoryError):
         raise UsageError(f"--out {out}: a parent of this path is a file; choose a folder path") from None
     with build_lock(out, task_index, num_tasks):
+        if executor == "ray":  # before the run record: a cluster that cannot see `out` leaves nothing behind
+            from uir_data.ray_executor import check_cluster_sees, probe_files
+
+            check_cluster_sees(out, probe_files(plan.tasks))
         with record_lock(out):  # array jobs share the build lock: check-then-write under an exclusive one
             _check_run_identity(out, _previous_record(out), run_record)  # again, now that the folder is ours
             if not (out / RUN_FILE).exists():

@@ -147,21 +147,7 @@ def run_tasks(
 def _run_ray(
     tasks: Sequence[Task], context: TaskContext, on_done: Callable[[TaskResult], None] | None
 ) -> list[TaskResult]:
-    """One Ray remote task per shard; Ray is optional and only imported here."""
-    try:
-        import ray
-    except ModuleNotFoundError:
-        raise UsageError("--executor ray needs Ray: pip install 'ray[default]' (or use --executor local)") from None
-    if not ray.is_initialized():
-        ray.init(ignore_reinit_error=True, log_to_driver=False)
-    remote_task = ray.remote(run_task)
-    pending = {remote_task.remote(task, context) for task in tasks}
-    results = []
-    while pending:
-        done, pending = ray.wait(list(pending), num_returns=1)
-        pending = set(pending)
-        result = ray.get(done[0])
-        results.append(result)
-        if on_done:
-            on_done(result)
-    return results
+    """One Ray task per shard (uir_data/ray_executor.py); Ray is optional and only imported there."""
+    from uir_data.ray_executor import run_tasks_on_ray
+
+    return run_tasks_on_ray(tasks, context, on_done)
