@@ -126,14 +126,21 @@ def linear_to_srgb8(linear: np.ndarray) -> np.ndarray:
     return code
 
 
+def apply_uint8(degradation: Any, image: np.ndarray, params: dict[str, Any],
+                render: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`Degradation.apply` (the same checks) for a type with a uint8 -> uint8 path that gives the bytes of
+    to_uint8(apply_float(to_float(image))); the result is contiguous, as the float path's is."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"{degradation.abbrev}: expected an (H, W, 3) RGB image, got shape {image.shape}")
+    degradation.check_version(params)
+    result = render(image)
+    if result.shape != image.shape:
+        raise AssertionError(f"{degradation.abbrev} changed the image shape {image.shape} -> {result.shape}")
+    return np.ascontiguousarray(result, dtype=np.uint8)
+
+
 def apply_in_linear_light(degradation: Any, image: np.ndarray, params: dict[str, Any],
                           render: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """`Degradation.apply` of a type whose apply_float is linear_to_srgb(render(srgb_to_linear(x))), through
     the uint8 fast paths: the same checks and the same bytes, without the two float `pow` passes."""
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"{degradation.abbrev}: expected an (H, W, 3) RGB image, got shape {image.shape}")
-    degradation.check_version(params)
-    result = render(srgb8_to_linear(image))
-    if result.shape != image.shape:
-        raise AssertionError(f"{degradation.abbrev} changed the image shape {image.shape} -> {result.shape}")
-    return linear_to_srgb8(result)
+    return apply_uint8(degradation, image, params, lambda pixels: linear_to_srgb8(render(srgb8_to_linear(pixels))))
