@@ -92,7 +92,9 @@ def build_data(runner: Runner, out: Path, workers: int) -> dict[str, dict]:
         summaries[split] = runner.run_json(
             uir("build-dataset", "--out", out / "data" / split, "--recipe", recipe, "--source", out / "tiles" / split,
                 "--workers", workers, "--json"), f"build-{split}")
-        print(f"data/{split}: {summaries[split]['pairs_written']} pairs written this time", file=sys.stderr)
+        summary = summaries[split]
+        print(f"data/{split}: {summary['pairs_written']} pairs ({summary['tasks_skipped']} of {summary['tasks_total']} "
+              "tasks were already built)", file=sys.stderr)
     return summaries
 
 
