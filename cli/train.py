@@ -23,6 +23,8 @@ def command(
     max_steps: int | None = typer.Option(None, "--max-steps", help="Total optimizer steps (overrides run.steps)."),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda or auto."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Config override KEY=VALUE, e.g. optim.lr_backbone=1e-4."),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Train on a dataset whose build has not finished (refused by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Pre-train or fine-tune; under `torchrun --nproc-per-node N -m cli.main train ...` it runs DDP."""
@@ -30,7 +32,7 @@ def command(
 
     resolved = resolve_run_config(
         out, config_file=config, preset=preset, manifests=manifest, stage=stage, init=init,
-        max_steps=max_steps, device=device, overrides=overrides,
+        max_steps=max_steps, device=device, overrides=overrides, allow_incomplete=allow_incomplete,
     )
     is_main = int(os.environ.get("RANK", "0")) == 0
     if is_main:

@@ -56,6 +56,10 @@ class DataConfig:
     repeat_factors: dict[str, int] = field(default_factory=dict)  # abbrev -> repeats per epoch (default 1)
     val_max_images: int = 0  # evaluate at most this many val pairs (0: all), the first by sample_id
     val_crop: int = 0  # centre-crop val pairs to this size for quick in-training eval (0: full image)
+    allow_incomplete: bool = False  # train on a build root whose build has not finished (--allow-incomplete)
+    # Hub exports are read a Parquet row group at a time: an epoch visits the row groups in shuffled order
+    # and mixes the rows of this many at once (each data worker caches as many); manifests shuffle fully.
+    shuffle_window: int = 8
 
 
 @dataclass
@@ -215,6 +219,7 @@ def validate(config: TrainConfig, origin: str) -> TrainConfig:
         "run.log_every": config.run.log_every,
         "run.keep_checkpoints": config.run.keep_checkpoints,
         "pretrain.mask_patch": config.pretrain.mask_patch,
+        "data.shuffle_window": config.data.shuffle_window,
     }
     for key, value in positive.items():
         if value <= 0:

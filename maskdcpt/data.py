@@ -10,6 +10,10 @@ replaced by the next readable row, deterministically, so the batch size and the 
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
+import signal
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ import pyarrow.parquet as pq
 import torch
 
 from maskdcpt.sampling import TAG_AUGMENT, keyed_rng
+from uir_data.dataset_root import UnsafePathError, member_path, require_complete
 from uir_data.errors import UirError
 from uir_data.hub.layout import export_shards
 from uir_data.manifest import ManifestError, dataset_root_of, read_manifest
@@ -61,7 +66,12 @@ class ManifestFolder:
 
     def read_pair(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         images = []
-        for file in self.files(row):
+        for column in ("lq_path", "gt_path"):
+            # verify's path rule: no '..', no absolute path, no symlink out of the root; a breach stops the run
+            try:
+                file = str(member_path(self.root, self.table[column][row].as_py()))
+            except UnsafePathError as error:
+                raise DataError(f"{error}; fix the manifest (uir verify-manifest lists every such row)") from None
             try:
                 data = Path(file).read_bytes()
             except OSError as error:
@@ -73,7 +83,7 @@ class ManifestFolder:
 class HubExport:
     """A Hugging Face export folder: data/{split}-*.parquet with embedded `lq`/`gt` image bytes."""
 
-    CACHE_ROW_GROUPS = 2  # decoded row groups kept per process (sequential reads hit, random ones rarely)
+    CACHE_ROW_GROUPS = 2  # row groups kept per process by default; training raises it to its shuffle window
 
     def __init__(self, path: Path):
         self.root = Path(path)
@@ -98,15 +108,23 @@ class HubExport:
             tables.append(table.cast(pa.schema([(c, table.schema.field(c).type) for c in INDEX_COLUMNS])))
         self.table = pa.concat_tables(tables)
         self.name = str(self.root)
+        self.cache_row_groups = self.CACHE_ROW_GROUPS
         self._cache: OrderedDict[tuple[int, int], pa.Table] = OrderedDict()
 
     def _row_group(self, file_index: int, group: int) -> pa.Table:
         key = (file_index, group)
         if key not in self._cache:
             self._cache[key] = pq.ParquetFile(self.parts[file_index]).read_row_group(group, columns=["lq", "gt"])
-            while len(self._cache) > self.CACHE_ROW_GROUPS:
+            while len(self._cache) > self.cache_row_groups:
                 self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         return self._cache[key]
+
+    def row_groups(self) -> np.ndarray:
+        """Per row (in table order) a number for its Parquet row group, unique over this export's shards."""
+        keys = np.array([file_index * (1 << 32) + group for file_index, group, _ in self._locations], dtype=np.int64)
+        return np.unique(keys, return_inverse=True)[1].reshape(-1)
 
     def files(self, row: int) -> tuple[str, str]:
         file_index, _, in_group = self._locations[row]
@@ -130,17 +148,22 @@ class HubExport:
         return images[0], images[1]
 
 
-def open_source(path: Path | str) -> ManifestFolder | HubExport:
-    """A dataset root, manifest folder/file, or Hugging Face export folder; errors name the path."""
+def open_source(path: Path | str, allow_incomplete: bool = False) -> ManifestFolder | HubExport:
+    """A dataset root, manifest folder/file, or Hugging Face export folder; errors name the path.
+
+    A build root whose build has not finished is refused (IncompleteDatasetError) unless `allow_incomplete`.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such dataset folder (expected manifest/part-*.parquet or data/*.parquet)")
     if path.is_dir() and not (path / "manifest").is_dir() and export_shards(path):
         return HubExport(path)
     try:
-        return ManifestFolder(path)
+        folder = ManifestFolder(path)
     except ManifestError as error:
         raise DataError(str(error)) from None
+    require_complete(folder.root, allow_incomplete=allow_incomplete)
+    return folder
 
 
 @dataclass
@@ -162,6 +185,31 @@ class PairIndex:
 
     def files(self, row: int) -> tuple[str, str]:
         return self.sources[int(self.source_of[row])].files(int(self.row_in_source[row]))
+
+    def read_blocks(self, rows_per_file_block: int = 64) -> np.ndarray | None:
+        """Per row, the block it is read in: its row group in a Hub export; None when no source is one.
+
+        Rows of a manifest folder (one file per image, no blocks) mixed in get blocks of consecutive rows.
+        """
+        if not any(isinstance(source, HubExport) for source in self.sources):
+            return None
+        blocks = np.zeros(len(self), dtype=np.int64)
+        offset = 0
+        for source_index, source in enumerate(self.sources):
+            mine = np.flatnonzero(self.source_of == source_index)
+            if isinstance(source, HubExport):
+                local = source.row_groups()[self.row_in_source[mine]]
+            else:
+                local = np.arange(len(mine)) // rows_per_file_block
+            blocks[mine] = offset + local
+            offset += int(local.max()) + 1 if len(mine) else 0
+        return blocks
+
+    def keep_row_groups(self, count: int) -> None:
+        """Let every Hub export source cache `count` row groups (the training shuffle window)."""
+        for source in self.sources:
+            if isinstance(source, HubExport):
+                source.cache_row_groups = max(source.CACHE_ROW_GROUPS, count)
 
     def type_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -199,11 +247,12 @@ def build_index(
     )
 
 
-def open_index(paths: Sequence[str | Path], split: str, types: Sequence[str] = (), limit: int = 0) -> PairIndex:
+def open_index(paths: Sequence[str | Path], split: str, types: Sequence[str] = (), limit: int = 0,
+               allow_incomplete: bool = False) -> PairIndex:
     """Open every dataset path and index one split; an empty result is a DataError naming the filter."""
     if not paths:
         raise DataError("no dataset given: pass --manifest DIR (a folder written by `uir build-dataset`)")
-    sources = [open_source(p) for p in paths]
+    sources = [open_source(p, allow_incomplete) for p in paths]
     index = build_index(sources, split, types, limit)
     if len(index) == 0:
         where = ", ".join(str(p) for p in paths)
@@ -312,7 +361,12 @@ class TrainPairs(torch.utils.data.Dataset):
 
     def __getitem__(self, item: tuple[int, int, int]) -> dict:
         row, epoch, offset = item
-        used, lq, gt, reports = self._load(int(row))
+        try:
+            used, lq, gt, reports = self._load(int(row))
+        except UirError as error:
+            # Returned, not raised: raised in a DataLoader worker it would reach the user wrapped in a
+            # traceback; the training loop raises it again as the one sentence it is.
+            return {"error": str(error), "error_type": type(error).__name__}
         rng = keyed_rng(self.seed, TAG_AUGMENT, epoch, offset)
         lq, gt = paired_random_crop(lq, gt, self.crop_size, rng)
         if self.augment:
@@ -328,6 +382,9 @@ class TrainPairs(torch.utils.data.Dataset):
 
 def collate_pairs(samples: list[dict]) -> dict:
     """Stack a list of TrainPairs items; unreadable-file reports are concatenated, not stacked."""
+    failed = [s for s in samples if "error" in s]
+    if failed:
+        return {"error": failed[0]["error"], "error_type": failed[0]["error_type"]}
     return {
         "lq": torch.from_numpy(np.stack([s["lq"] for s in samples])),
         "gt": torch.from_numpy(np.stack([s["gt"] for s in samples])),
@@ -337,10 +394,29 @@ def collate_pairs(samples: list[dict]) -> dict:
     }
 
 
-def worker_init(_worker_id: int) -> None:
-    """One thread per DataLoader worker: the workers already run in parallel."""
+def worker_init(_worker_id: int, parent_pid: int | None = None) -> None:
+    """One thread per DataLoader worker (the workers already run in parallel); die with the parent."""
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
+    die_with_parent(parent_pid)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (kill -9 included), so no worker outlives a run.
+
+    torch's own check of the parent runs only between batches (every 5 s); a worker busy decoding, or
+    blocked, would otherwise linger. No-op where prctl is unavailable.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def make_loader(dataset: TrainPairs, batch_sampler, workers: int) -> torch.utils.data.DataLoader:
@@ -350,7 +426,7 @@ def make_loader(dataset: TrainPairs, batch_sampler, workers: int) -> torch.utils
         batch_sampler=batch_sampler,
         num_workers=workers,
         collate_fn=collate_pairs,
-        worker_init_fn=worker_init if workers else None,
+        worker_init_fn=functools.partial(worker_init, parent_pid=os.getpid()) if workers else None,
         pin_memory=torch.cuda.is_available(),
         prefetch_factor=4 if workers else None,
         persistent_workers=False,

@@ -5,6 +5,12 @@ The data position is a pure function of the global step: global sample position 
 positions j in [r * local_batch, (r + 1) * local_batch). So a resumed run continues exactly where it left
 off, and the samples and their augmentations do not depend on the number of ranks or DataLoader workers
 (each sample's crop/flip draws are keyed by (seed, epoch, offset), never by a worker's RNG).
+
+Rows stored in blocks that are read whole (the row groups of a Hugging Face export's Parquet shards) are
+shuffled block-wise: an epoch visits the blocks in a shuffled order and mixes the rows of `window`
+consecutive blocks at a time (a shuffle buffer, but a pure function of (seed, epoch), so resume stays
+exact). A reader holding `window` blocks then loads each block once per visit instead of once per row.
+The k-th repeat of a row (repeat factors) counts as a separate block visit, so repeats spread over the epoch.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ class StepSampler:
         world_size: int = 1,
         start_step: int = 0,
         end_step: int | None = None,
+        blocks: np.ndarray | None = None,
+        window: int = 8,
     ):
         if global_batch % world_size:
             raise ValueError(f"global batch {global_batch} is not divisible by {world_size} ranks")
@@ -60,6 +68,15 @@ class StepSampler:
             raise ValueError("no rows to sample from")
         self.rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         self.epoch_len = len(self.rows)
+        self.window = max(1, int(window))
+        self._visit: np.ndarray | None = None  # item -> block visit (block, repeat number), when rows are blocked
+        if blocks is not None:
+            if len(blocks) != len(counts):
+                raise ValueError(f"{len(blocks)} block ids for {len(counts)} rows")
+            first_item = np.cumsum(counts) - counts
+            repeat_number = np.arange(self.epoch_len) - np.repeat(first_item, counts)
+            visit_key = np.asarray(blocks, dtype=np.int64)[self.rows] * (int(counts.max()) + 1) + repeat_number
+            self._visit = np.unique(visit_key, return_inverse=True)[1].reshape(-1)
         self.global_batch = global_batch
         self.local_batch = global_batch // world_size
         self.seed = seed
@@ -72,7 +89,13 @@ class StepSampler:
     def order(self, epoch: int) -> np.ndarray:
         """The shuffled (repeated) rows of one epoch; cached for the current epoch."""
         if epoch != self._epoch:
-            self._order = self.rows[keyed_rng(self.seed, TAG_SHUFFLE, epoch).permutation(self.epoch_len)]
+            rng = keyed_rng(self.seed, TAG_SHUFFLE, epoch)
+            if self._visit is None:
+                self._order = self.rows[rng.permutation(self.epoch_len)]
+            else:
+                visit_rank = rng.permutation(int(self._visit.max()) + 1)  # the epoch's order of block visits
+                buffer = visit_rank[self._visit] // self.window  # which run of `window` visits an item falls in
+                self._order = self.rows[np.lexsort((rng.random(self.epoch_len), buffer))]
             self._epoch = epoch
         assert self._order is not None
         return self._order

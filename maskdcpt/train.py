@@ -33,6 +33,7 @@ from maskdcpt.evaluate import Restorer, build_model, evaluate
 from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights, random_patch_mask
 from maskdcpt.runlog import MetricsLog, ProgressLine
 from maskdcpt.sampling import StepSampler, epoch_shares, keyed_rng, repeat_counts
+from maskdcpt.stopping import StopFlag, TrainingStopped
 from maskdcpt.threads import default_threads, thread_budget
 from uir_data.atomic import write_text_atomic
 
@@ -42,7 +43,7 @@ TAG_MASK = 0x4D41
 # (A moved dataset may be resumed: the checkpoint's row digest refuses one whose rows changed.)
 RESUMABLE_KEYS = ("data.manifests", "run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
                   "run.device", "run.compile", "data.workers", "data.val_max_images", "data.val_crop",
-                  "finetune.init", "run.threads")
+                  "finetune.init", "run.threads", "data.allow_incomplete")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -145,14 +146,14 @@ def train(config: TrainConfig, run_dir: Path | str, *, stop_at: int | None = Non
     local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if ctx.enabled else 1
     threads = config.run.threads or default_threads(config.data.workers, local_ranks)
     try:
-        with thread_budget(threads):
-            return _train(config, Path(run_dir), ctx, stop_at, console)
+        with thread_budget(threads), StopFlag().installed() as stop:
+            return _train(config, Path(run_dir), ctx, stop_at, console, stop)
     finally:
         dist_util.teardown(ctx)
 
 
 def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_at: int | None,
-           console: Console | None) -> dict[str, Any]:
+           console: Console | None, stop: StopFlag) -> dict[str, Any]:
     seed, total, stage = config.run.seed, config.run.steps, config.stage
     device = ctx.device
     check_resumable(run_dir, config)  # on every rank, so that all of them stop on a refusal
@@ -164,13 +165,15 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     progress = ProgressLine(total, enabled=ctx.is_main, console=console)
 
     # --- data -------------------------------------------------------------------------------------------
-    train_index = open_index(config.data.manifests, config.data.train_split, config.data.types)
+    train_index = open_index(config.data.manifests, config.data.train_split, config.data.types,
+                             allow_incomplete=config.data.allow_incomplete)
     classes = ClassMap.from_index(train_index)
     if stage == "pretrain" and len(classes) < 2:
         raise DataError(f"pre-training classifies degradations but the train split holds one type only ({classes.names[0]})")
     val_index: PairIndex | None = None
     try:
-        val_index = open_index(config.data.manifests, config.data.val_split, config.data.types, config.data.val_max_images)
+        val_index = open_index(config.data.manifests, config.data.val_split, config.data.types, config.data.val_max_images,
+                               allow_incomplete=config.data.allow_incomplete)
     except DataError as problem:
         progress.message(f"[yellow]no evaluation during training:[/] {problem}")
     if config.data.batch_size % ctx.world_size:
@@ -244,8 +247,10 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         train_model = torch.nn.parallel.DistributedDataParallel(
             train_model, device_ids=[device.index] if device.type == "cuda" else None)
 
+    train_index.keep_row_groups(config.data.shuffle_window)
     sampler = StepSampler(repeat_counts(train_index.degradations, config.data.repeat_factors), config.data.batch_size,
-                          seed=seed, rank=ctx.rank, world_size=ctx.world_size, start_step=start, end_step=end)
+                          seed=seed, rank=ctx.rank, world_size=ctx.world_size, start_step=start, end_step=end,
+                          blocks=train_index.read_blocks(), window=config.data.shuffle_window)
     dataset = TrainPairs(train_index, classes, config.data.crop_size, seed)
     loader = iter(make_loader(dataset, sampler, config.data.workers))
     if ctx.is_main and start == 0:
@@ -264,8 +269,18 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     reported: set[str] = set()
     window_start, window_steps = time.perf_counter(), 0
     last_eval: dict[str, Any] | None = None
+    saved_at = start
     for step in range(start, end):
-        batch = next(loader)
+        try:
+            batch = next(loader)
+        except Exception:
+            if stop.signal_name is None:
+                raise
+            # Ctrl-C also reaches the data workers (same process group), which then exit: stop at this step.
+            _stop_cleanly(stop, run_dir, step, saved_at, lambda s: save(run_dir, s, config, model, ema, optimizer,
+                          scheduler, classes, ctx, rows_digest(train_index)), ctx, progress)
+        if "error" in batch:  # a dataset problem met in a data worker: its one sentence, no worker traceback
+            raise DataError(batch["error"])
         for report in batch["skipped"]:
             if report not in reported and ctx.is_main:
                 reported.add(report)
@@ -325,6 +340,10 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             if ctx.is_main:
                 save(run_dir, done, config, model, ema, optimizer, scheduler, classes, ctx, rows_digest(train_index))
             dist_util.barrier(ctx)
+            saved_at = done
+        if done < end and stop.requested(ctx):
+            _stop_cleanly(stop, run_dir, done, saved_at, lambda s: save(run_dir, s, config, model, ema, optimizer,
+                          scheduler, classes, ctx, rows_digest(train_index)), ctx, progress)
     progress.close()
     in_sync = dist_util.replicas_in_sync(model, ctx)
     if not in_sync:
@@ -334,6 +353,21 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             "world_size": ctx.world_size, "replicas_in_sync": in_sync,
             "checkpoint": str(final) if final else None, "classes": list(classes.names),
             "last_train": _last_train_record(metrics) if ctx.is_main else None, "last_eval": last_eval}
+
+
+def _stop_cleanly(stop: StopFlag, run_dir: Path, done: int, saved_at: int, save_at: Any,
+                  ctx: dist_util.DistContext, progress: ProgressLine) -> None:
+    """Write the checkpoint of the last finished step (unless it exists) and raise TrainingStopped."""
+    if done > saved_at:
+        if ctx.is_main:
+            save_at(done)
+        dist_util.barrier(ctx)
+    progress.close()
+    if done == 0:
+        raise TrainingStopped(f"stopped by {stop.signal_name} before the first step finished; nothing to keep in {run_dir}")
+    folder = run_dir / ckpt.CHECKPOINTS_DIRNAME / ckpt.step_dirname(done)
+    raise TrainingStopped(f"stopped by {stop.signal_name} after step {done}: {folder} holds the run; rerun the same "
+                          "command to resume")
 
 
 def _last_train_record(metrics: MetricsLog) -> dict[str, Any] | None:
@@ -379,6 +413,7 @@ def resolve_run_config(
     max_steps: int | None = None,
     device: str | None = None,
     overrides: list[str] | None = None,
+    allow_incomplete: bool = False,
 ) -> TrainConfig:
     """The config of `uir train`: --config | --preset | RUN_DIR/config.toml (resume) | tiny-cpu, then flags.
 
@@ -412,6 +447,8 @@ def resolve_run_config(
         assignments.append(f"run.steps={max_steps}")
     if device is not None:
         assignments.append(f'run.device="{device}"')
+    if allow_incomplete:
+        assignments.append("data.allow_incomplete=true")
     config = apply_overrides(config, assignments)
     if not config.data.repeat_factors:
         config.data.repeat_factors = recipe_repeat_factors(config.data.manifests)

@@ -98,3 +98,27 @@ def test_torchrun_ddp_matches_a_single_process_run(dataset: Path, tmp_path: Path
     # by up to lr (1e-3) per step; the bulk of the weights agree far closer.
     assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-3
     assert sum((a[k] - b[k]).abs().sum().item() for k in a) / sum(a[k].numel() for k in a) < 1e-5
+
+
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_exit_130(dataset: Path, tmp_path: Path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    argv = [sys.executable, "-m", "cli.main", "train", "--out", str(run), "--preset", "tiny-cpu", "--manifest",
+            str(dataset), "--device", "cpu", "--max-steps", "100000", "--set", "run.log_every=1",
+            "--set", "run.ckpt_every=100000", "--set", "data.workers=1", "--set", "run.threads=1"]
+    process = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(MetricsLog(run).read()) < 2:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    message = " ".join(err.split())
+    assert "stopped by SIGTERM after step" in message and "rerun the same command to resume" in message
+    assert "Traceback" not in err
+    stopped = int(message.split("stopped by SIGTERM after step ")[1].split(":")[0])
+    assert stopped >= 2 and ckpt.latest_checkpoint(run).name == f"step-{stopped:08d}"
+    assert [r["step"] for r in MetricsLog(run).read() if r["kind"] == "train"] == list(range(1, stopped + 1))

@@ -136,3 +136,16 @@ def test_hub_export_folders_read_the_embedded_images(toy: Path, tmp_path: Path):
         for got, want in zip(hub_index.read_pair(row), folder_index.read_pair(row), strict=True):
             assert np.array_equal(got, want)
     assert type(source).__name__ == "HubExport"
+
+
+def test_hub_export_rows_are_read_in_blocks_of_their_row_group(toy: Path, tmp_path: Path):
+    _write_hub_export(toy, tmp_path / "export")
+    hub_index = open_index([tmp_path / "export"], "train")
+    blocks = hub_index.read_blocks()
+    assert blocks is not None and blocks.tolist() == (hub_index.row_in_source // 4).tolist()  # row_group_size=4
+    assert open_index([toy], "train").read_blocks() is None  # one file per image: shuffled freely
+    mixed = open_index([toy, tmp_path / "export"], "train")
+    mixed_blocks = mixed.read_blocks()
+    assert len(set(mixed_blocks[mixed.source_of == 0]) & set(mixed_blocks[mixed.source_of == 1])) == 0
+    hub_index.keep_row_groups(8)
+    assert hub_index.sources[0].cache_row_groups == 8

@@ -79,3 +79,38 @@ def test_the_5d_recipe_factors_give_the_papers_class_shares():
     for abbrev, images in paper.items():
         assert shares[abbrev] == pytest.approx(images / total, abs=1e-12)
     assert round(shares["GN"], 2) == 0.31 and round(shares["H"], 2) == 0.29
+
+
+def lru_loads(order: np.ndarray, blocks: np.ndarray, capacity: int) -> int:
+    """Block reads of a reader that keeps the `capacity` most recently used blocks."""
+    from collections import OrderedDict
+
+    cache: OrderedDict[int, None] = OrderedDict()
+    loads = 0
+    for row in order.tolist():
+        block = int(blocks[row])
+        if block in cache:
+            cache.move_to_end(block)
+            continue
+        loads += 1
+        cache[block] = None
+        if len(cache) > capacity:
+            cache.popitem(last=False)
+    return loads
+
+
+def test_blocked_rows_are_read_block_by_block_through_a_window_of_blocks():
+    blocks = np.repeat(np.arange(40), 25)  # 1000 rows in 40 row groups of 25
+    counts = np.where(blocks % 4 == 0, 3, 1).astype(np.int64)  # every 4th group's class repeats x3
+    sampler = StepSampler(counts, 10, seed=3, blocks=blocks, window=4)
+    order = sampler.order(0)
+    assert np.bincount(order, minlength=1000).tolist() == counts.tolist()  # every repeat, exactly once
+    visits = 30 + 10 * 3  # 30 groups once, 10 groups three times
+    assert lru_loads(order, blocks, capacity=4) <= visits
+    full_shuffle = StepSampler(counts, 10, seed=3).order(0)
+    assert lru_loads(full_shuffle, blocks, capacity=4) > 10 * visits  # the old random access: a read per row
+    assert order.tolist() != sampler.order(1).tolist()  # reshuffled per epoch
+    again = StepSampler(counts, 10, seed=3, blocks=blocks, window=4, start_step=57, end_step=60)
+    assert list(again) == [sampler.items(step) for step in range(57, 60)]  # exact resume
+    ranks = [StepSampler(counts, 10, seed=3, rank=r, world_size=2, blocks=blocks, window=4) for r in range(2)]
+    assert ranks[0].items(5) + ranks[1].items(5) == sampler.items(5)

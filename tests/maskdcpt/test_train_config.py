@@ -102,4 +102,7 @@ def test_a_run_folder_reuses_its_saved_config(tmp_path: Path):
     run.mkdir()
     saved = apply_overrides(load_preset("tiny-cpu"), ["run.seed=11"])
     (run / "config.toml").write_text(to_toml(saved), encoding="utf-8")
+    assert resolve_run_config(run).run.seed == 0  # no checkpoint: a failed first attempt, not a run to resume
+    (run / "checkpoints" / "step-00000010").mkdir(parents=True)
+    (run / "checkpoints" / "step-00000010" / "meta.json").write_text("{}")
     assert resolve_run_config(run).run.seed == 11
