@@ -67,7 +67,7 @@ class BuildStatus:
 def build_status(root: Path) -> BuildStatus | None:
     """The completeness of a build folder, or None for a root no uir build wrote (no run record)."""
     # Imported here: task.py pulls in the whole engine, which readers of a finished root never need.
-    from uir_data.task import read_marker, task_is_intact
+    from uir_data.task import intact_marker
 
     root = Path(root)
     run_file = root / RUN_FILE
@@ -81,9 +81,10 @@ def build_status(root: Path) -> BuildStatus | None:
         raise ManifestError(f"{run_file}: unreadable run record ({error}); rerun the build") from None
     tasks_done = pairs_done = 0
     for index in range(tasks_planned):
-        if task_is_intact(root, index, packing):
+        marker = intact_marker(root, index, packing)  # read once: a full-size root has ~2,500 markers
+        if marker is not None:
             tasks_done += 1
-            pairs_done += int((read_marker(root, index) or {}).get("planned", 0))
+            pairs_done += int(marker.get("planned", 0))
     return BuildStatus(str(root), pairs_planned, pairs_done, tasks_planned, tasks_done)
 
 

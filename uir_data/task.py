@@ -65,21 +65,27 @@ def read_marker(out: Path, index: int) -> dict[str, Any] | None:
     return marker if isinstance(marker, dict) else None
 
 
+def intact_marker(out: Path, index: int, packing: str | None = None) -> dict[str, Any] | None:
+    """The marker of a finished task, or None: it must parse, certify this packing of the plan (when
+    `packing` is given), and its part must hold exactly the rows the marker records."""
+    marker = read_marker(out, index)
+    if marker is None or marker.get("index") != index:
+        return None
+    if packing is not None and marker.get("packing") != packing:
+        return None
+    rows = marker.get("rows")
+    if rows == 0:
+        return marker
+    try:
+        return marker if pq.read_metadata(part_path(out, index)).num_rows == rows else None
+    except (OSError, ValueError):  # missing, or not Parquet (ArrowInvalid is a ValueError)
+        return None
+
+
 def task_is_intact(out: Path, index: int, packing: str | None = None) -> bool:
     """A task is done when its marker parses, certifies this packing of the plan (when `packing` is given)
     and its part holds exactly the rows the marker records."""
-    marker = read_marker(out, index)
-    if marker is None or marker.get("index") != index:
-        return False
-    if packing is not None and marker.get("packing") != packing:
-        return False
-    rows = marker.get("rows")
-    if rows == 0:
-        return True
-    try:
-        return pq.read_metadata(part_path(out, index)).num_rows == rows
-    except (OSError, ValueError):  # missing, or not Parquet (ArrowInvalid is a ValueError)
-        return False
+    return intact_marker(out, index, packing) is not None
 
 
 def _base_row(unit: Unit, gt_info: dict[str, Any]) -> dict[str, Any]:

@@ -357,3 +357,46 @@ def test_an_array_job_with_other_options_than_its_siblings_is_refused(tmp_path, 
         build(tmp_path / "d", photo_folder, pairs_per_task=9, task_index=1, num_tasks=2)
     with pytest.raises(UsageError, match=r"--seed \(this folder: 0; this run: 3\)"):
         build(tmp_path / "d", photo_folder, seed=3, task_index=1, num_tasks=2)
+
+
+def _fingerprint_by_asdict(units) -> str:
+    """The plan hash as it was first written (dataclasses.asdict): folders built then must still resume."""
+    import dataclasses
+    import hashlib
+
+    from uir_data.plan import _file_size
+
+    digest = hashlib.sha256()
+    for unit in units:
+        record = dataclasses.asdict(unit)
+        record["gt_size"] = _file_size(unit.gt_file)
+        record.pop("gt_file")
+        for sample in record["samples"]:
+            if sample["lq_file"]:
+                sample["lq_size"] = _file_size(sample["lq_file"])
+            sample.pop("lq_file")
+        digest.update(json.dumps(record, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def test_the_fast_plan_hash_equals_the_asdict_one_and_covers_every_field(tmp_path, photo_folder):
+    import dataclasses
+
+    from uir_data.build import make_plan
+    from uir_data.plan import SampleSpec, Unit, _unit_record, fingerprint
+    from uir_data.recipe import load_recipe
+
+    recipe = load_recipe("demo").with_overrides(types=PIPELINE_TYPES, sources=(f"folder:{photo_folder}",))
+    units = [unit for task in make_plan(recipe).plan.tasks for unit in task.units]
+    lq = tmp_path / "lq.png"
+    lq.write_bytes(b"12345")
+    paired = Unit(
+        "paired", str(photo_folder / "img0.png"), "gt/x/a.png", "X", "a.png", "g", "MIT", "train",
+        (SampleSpec("x--a", "MB", None, 0, "lq/MB/x/a.png", "paired-real", "a.png", str(lq), {"k": [1, 2]}),),
+        box=(0, 0, 8, 8),
+    )  # fmt: skip
+    units.append(paired)
+    assert fingerprint(units) == _fingerprint_by_asdict(units)
+    record = _unit_record(paired)
+    assert set(record) == {f.name for f in dataclasses.fields(Unit)} - {"gt_file"} | {"gt_size"}
+    assert set(record["samples"][0]) == {f.name for f in dataclasses.fields(SampleSpec)} - {"lq_file"} | {"lq_size"}
