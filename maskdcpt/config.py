@@ -107,6 +107,9 @@ class RunConfig:
     keep_checkpoints: int = 3
     precision: str = "auto"  # auto: bf16 autocast on CUDA, fp32 on CPU
     compile: bool = False
+    # NHWC tensors for the convs on CUDA (tensor cores prefer them under bf16); off until bench.gpu_train
+    # has measured it for each backbone: Restormer's transposed attention reshapes to NCHW anyway.
+    channels_last: bool = False
     device: str = "auto"
     threads: int = 0  # torch/OpenCV threads of each rank's main process; 0: the cores its data workers leave
     seed: int = 0

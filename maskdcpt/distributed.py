@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
 from uir_data.errors import UsageError
+
+COLLECTIVE_TIMEOUT = timedelta(minutes=int(os.environ.get("UIR_COLLECTIVE_TIMEOUT_MIN", "120")))
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ def setup(device_name: str) -> DistContext:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+        # Rank 0 evaluates and writes checkpoints while the others wait in a barrier: a full-size evaluation
+        # can outlast the 10-minute default and kill the job, so collectives wait up to COLLECTIVE_TIMEOUT.
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", timeout=COLLECTIVE_TIMEOUT)
     return DistContext(rank, local_rank, world_size, device)
 
 

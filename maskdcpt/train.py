@@ -30,9 +30,9 @@ from maskdcpt.config import ConfigError, TrainConfig, from_mapping, load_mapping
 from maskdcpt.data import ClassMap, DataError, PairIndex, TrainPairs, make_loader, open_index
 from maskdcpt.ema import EMA
 from maskdcpt.evaluate import Restorer, build_model, evaluate
-from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights, random_patch_mask
+from maskdcpt.models import MaskDCPT, focal_loss, load_official_weights
 from maskdcpt.runlog import MetricsLog, ProgressLine
-from maskdcpt.sampling import StepSampler, epoch_shares, keyed_rng, repeat_counts
+from maskdcpt.sampling import StepSampler, epoch_shares, repeat_counts
 from maskdcpt.stopping import StopFlag, TrainingStopped
 from maskdcpt.threads import default_threads, thread_budget
 from uir_data.atomic import write_text_atomic
@@ -43,7 +43,7 @@ TAG_MASK = 0x4D41
 # (A moved dataset may be resumed: the checkpoint's row digest refuses one whose rows changed.)
 RESUMABLE_KEYS = ("data.manifests", "run.steps", "run.eval_every", "run.ckpt_every", "run.log_every", "run.keep_checkpoints",
                   "run.device", "run.compile", "data.workers", "data.val_max_images", "data.val_crop",
-                  "finetune.init", "run.threads", "data.allow_incomplete")
+                  "finetune.init", "run.threads", "data.allow_incomplete", "run.channels_last")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -80,14 +80,31 @@ def lr_factor(step: int, total: int, schedule: str, warmup: int, min_ratio: floa
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def draw_masks(model: MaskDCPT, seed: int, first_position: int, batch: int, size: tuple[int, int]) -> torch.Tensor:
-    """One patch mask per sample, keyed by its global sample position: the same for any number of ranks."""
-    grid = (size[0] // model.mask_patch, size[1] // model.mask_patch)
-    masks = []
-    for position in range(first_position, first_position + batch):
-        generator = torch.Generator().manual_seed(int(keyed_rng(seed, TAG_MASK, position).integers(2**62)))
-        masks.append(random_patch_mask(1, *grid, model.mask_ratio, generator))
-    return torch.cat(masks)
+_M31 = (1 << 31) - 1
+
+
+def _mix31(values: torch.Tensor) -> torch.Tensor:
+    """A 31-bit integer hash (xorshift-multiply rounds); int64 products stay below 2**62, so every device
+    computes the same bits."""
+    for multiplier in (0x2C1B3C6D, 0x297A2D39, 0x5BD1E995 & _M31):
+        values = values ^ (values >> 15)
+        values = (values * multiplier) & _M31
+    return values ^ (values >> 13)
+
+
+def draw_masks(model: MaskDCPT, seed: int, first_position: int, batch: int, size: tuple[int, int],
+               device: torch.device | str = "cpu") -> torch.Tensor:
+    """One patch mask per sample (True = visible), drawn on `device` and keyed by (seed, global sample
+    position): the same bits on CPU and GPU, for any number of ranks, with no host-to-device copy."""
+    grid_height, grid_width = size[0] // model.mask_patch, size[1] // model.mask_patch
+    cells = grid_height * grid_width
+    visible = round(cells * (1.0 - model.mask_ratio))
+    positions = torch.arange(first_position, first_position + batch, device=device, dtype=torch.int64)
+    cell = torch.arange(cells, device=device, dtype=torch.int64)
+    key = _mix31((seed * 0x9E37 + TAG_MASK) & _M31 ^ _mix31(positions & _M31)[:, None]) ^ cell[None, :] * 0x61C8
+    scores = _mix31(key & _M31) * cells + cell  # distinct per cell: the ranking is the same on every device
+    ranks = scores.argsort(dim=1).argsort(dim=1)
+    return (ranks < visible).view(batch, 1, grid_height, grid_width)
 
 
 def init_backbone(backbone: torch.nn.Module, config: TrainConfig) -> str:
@@ -143,6 +160,12 @@ def train(config: TrainConfig, run_dir: Path | str, *, stop_at: int | None = Non
           console: Console | None = None) -> dict[str, Any]:
     """Run (or resume) training into run_dir; `stop_at` ends this invocation early (as a preemption would)."""
     ctx = dist_util.setup(config.run.device)
+    if ctx.device.type == "cuda":
+        # Fixed 256 px crops: cuDNN's autotuner picks the fastest kernels once; TF32 for the fp32 parts
+        # (bf16 autocast covers the convs; norms, losses and the optimizer stay fp32).
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1")) if ctx.enabled else 1
     threads = config.run.threads or default_threads(config.data.workers, local_ranks)
     try:
@@ -194,7 +217,8 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         progress.message(init_backbone(backbone, config))
     elif latest is None and stage == "finetune":
         start_head(backbone, config)  # from scratch: the same head start as after pre-training
-    model.to(device)
+    memory_format = torch.channels_last if config.run.channels_last else torch.contiguous_format
+    model.to(device, memory_format=memory_format)
     ema = EMA(model, config.optim.ema_decay)
     # Paper: encoder at 3e-4, decoders (classifier + reconstruction head) at 1e-4; fine-tuning: one LR.
     heads = model.head_parameters() if isinstance(model, MaskDCPT) else []
@@ -241,11 +265,13 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     end = total if stop_at is None else min(total, stop_at)
 
     train_model: torch.nn.Module = model
-    if config.run.compile:
-        train_model = torch.compile(model)
     if ctx.enabled:
         train_model = torch.nn.parallel.DistributedDataParallel(
             train_model, device_ids=[device.index] if device.type == "cuda" else None)
+    if config.run.compile:
+        # Compiled after the DDP wrap, as PyTorch recommends: DDPOptimizer then splits the graph at the
+        # gradient buckets so all-reduce overlaps the backward pass (compiling first hides the buckets).
+        train_model = torch.compile(train_model)
 
     train_index.keep_row_groups(config.data.shuffle_window)
     sampler = StepSampler(repeat_counts(train_index.degradations, config.data.repeat_factors), config.data.batch_size,
@@ -285,13 +311,13 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
             if report not in reported and ctx.is_main:
                 reported.add(report)
                 progress.message(f"[yellow]skipped unreadable pair:[/] {report}")
-        lq = batch["lq"].to(device, non_blocking=True)
-        gt = batch["gt"].to(device, non_blocking=True)
+        lq = batch["lq"].to(device, non_blocking=True, memory_format=memory_format)
+        gt = batch["gt"].to(device, non_blocking=True, memory_format=memory_format)
         train_model.train()
         with _autocast(config, device):
             if stage == "pretrain":
                 first = step * config.data.batch_size + ctx.rank * sampler.local_batch
-                mask = draw_masks(model, seed, first, lq.shape[0], lq.shape[-2:]).to(device)
+                mask = draw_masks(model, seed, first, lq.shape[0], lq.shape[-2:], device)
                 out = train_model(lq, mask=mask)
                 labels = batch["cls"].to(device)
                 l1 = F.l1_loss(out.restored.float(), gt)

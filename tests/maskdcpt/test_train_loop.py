@@ -181,3 +181,10 @@ def test_evaluation_scores_the_float_output_not_an_8_bit_rounding(dataset: Path)
     # rounded to 8 bits the output would be the input again; scored as floats it is not
     assert scores["types"]["LL"]["psnr"] == pytest.approx(np.mean(direct), abs=1e-4)
     assert abs(scores["types"]["LL"]["psnr"] - scores["types"]["LL"]["psnr_input"]) > 0.01
+
+
+def test_channels_last_computes_the_same_run(dataset: Path, tmp_path: Path):
+    config = tiny(dataset, "run.steps=2", "run.eval_every=1000")
+    train(config, tmp_path / "nchw")
+    train(apply_overrides(config, ["run.channels_last=true"]), tmp_path / "nhwc")
+    assert losses(tmp_path / "nhwc") == pytest.approx(losses(tmp_path / "nchw"), rel=1e-5)
