@@ -28,7 +28,7 @@ DIFFERS = {
     "MB": "same PSF and linear light; floor filters a dense 2-D float kernel (ours too) and converts by pow",
     "DB": "same pillbox PSF in linear light; floor converts sRGB<->linear by pow (ours: tables)",
     "GB": "same kernel and domain; floor: cv2.GaussianBlur / filter2D on float32",
-    "J": "same libjpeg-turbo q and 4:2:0; floor stays uint8 with cvtColor (ours: float in/out, grid offset pad)",
+    "J": "same libjpeg-turbo q, 4:2:0 and grid offset, uint8 with cvtColor; both make a seeded generator per pair",
     "H": "floor reuses our depth prior and fog field (no plain equivalent) and scatters in plain float",
     "RS": "floor smears seeds with a dense rotated line kernel (filter2D/DFT); ours: rotated running sums",
     "RD": "same drop model per window (outline, lens map, rim, glint), remap and blurs; floor gets the drop list free",
@@ -127,6 +127,7 @@ def gb(image: np.ndarray, p: dict[str, Any]) -> np.ndarray:
 
 
 def j(image: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    rng_of(p).integers(0, 8, 2)  # a build draws each pair's grid offset from a fresh seeded generator
     dy, dx = p["grid_offset"]
     if dy or dx:
         return jpeg_uint8(cv2.copyMakeBorder(image, dy, 0, dx, 0, cv2.BORDER_REFLECT_101), p["quality"])[dy:, dx:]
