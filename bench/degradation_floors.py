@@ -92,7 +92,7 @@ def gn(image: np.ndarray, p: dict[str, Any]) -> np.ndarray:
         return to_uint8(to_float(image) + rng.standard_normal(image.shape, dtype=np.float32) * np.float32(p["sigma_8bit"] / 255))
     if p["kind"] == "poisson":
         return to_srgb8(rng.poisson(to_linear(image) * p["photons"]).astype(np.float32) / np.float32(p["photons"]))
-    draw = rng.random(image.shape[:2], dtype=np.float32)
+    draw = rng.random(image.shape if p["per_channel"] else image.shape[:2], dtype=np.float32)
     out = image.copy()
     out[draw < p["amount"]] = 0
     out[draw < p["amount"] * p["salt_ratio"]] = 255
