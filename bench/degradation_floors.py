@@ -4,7 +4,8 @@ A floor takes the uint8 image and the params our type sampled (so it does the sa
 kernel sizes, layers, drops, qualities) and computes the pair the obvious way: float32 throughout, the sRGB
 transfer functions by `np.power`, NumPy's own samplers, one dense OpenCV call per filtering step. Where the
 floor reuses a generator of ours (there is no plain equivalent of it), or does less or more than we do,
-`DIFFERS[type]` says so in one line.
+`DIFFERS[type]` says so in one line. Like a build, every floor pair starts from a fresh seeded generator
+that draws the pair's few random parameters (`plain_pair`); ours makes its generator with uir's seeding.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ DIFFERS = {
     "MB": "same PSF and linear light; floor filters a dense 2-D float kernel (ours too) and converts by pow",
     "DB": "same pillbox PSF in linear light; floor converts sRGB<->linear by pow (ours: tables)",
     "GB": "same kernel and domain; floor: cv2.GaussianBlur / filter2D on float32",
-    "J": "same libjpeg-turbo q, 4:2:0 and grid offset, uint8 with cvtColor; both make a seeded generator per pair",
+    "J": "same libjpeg-turbo q, 4:2:0 and grid offset; floor stays uint8 with cvtColor",
     "H": "floor reuses our depth prior and fog field (no plain equivalent) and scatters in plain float",
     "RS": "floor smears seeds with a dense rotated line kernel (filter2D/DFT); ours: rotated running sums",
     "RD": "same drop model per window (outline, lens map, rim, glint), remap and blurs; floor gets the drop list free",
@@ -46,6 +47,12 @@ DIFFERS = {
 
 SUBSAMPLING = [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420]
 RESIZE_FLAGS = {"area": cv2.INTER_AREA, "bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC}
+
+
+def plain_pair(floor: Any, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """One floor pair as a build would make it: a fresh seeded generator draws the parameters, then the work."""
+    np.random.default_rng(params.get("seed", 0)).random(4)
+    return floor(image, params)
 
 
 def to_float(image: np.ndarray) -> np.ndarray:
@@ -127,7 +134,6 @@ def gb(image: np.ndarray, p: dict[str, Any]) -> np.ndarray:
 
 
 def j(image: np.ndarray, p: dict[str, Any]) -> np.ndarray:
-    rng_of(p).integers(0, 8, 2)  # a build draws each pair's grid offset from a fresh seeded generator
     dy, dx = p["grid_offset"]
     if dy or dx:
         return jpeg_uint8(cv2.copyMakeBorder(image, dy, 0, dx, 0, cv2.BORDER_REFLECT_101), p["quality"])[dy:, dx:]

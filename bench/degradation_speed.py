@@ -33,7 +33,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from skimage import data  # noqa: E402
 
-from bench.degradation_floors import DIFFERS, FLOORS  # noqa: E402
+from bench.degradation_floors import DIFFERS, FLOORS, plain_pair  # noqa: E402
 from uir_data.degrade.allocator import keep_freed_memory  # noqa: E402
 from uir_data.degrade.kernels.blur_kernels import gaussian_size  # noqa: E402
 from uir_data.degrade.registry import get_degradation, implemented_types  # noqa: E402
@@ -142,7 +142,7 @@ def bench_type(abbrev: str, image: np.ndarray, reps: int, matched: list[Matched]
         params = _params(degradation, index, size, {}, ())
         cases[f"ours:{name}"] = lambda i=index: degradation.apply(
             image, degradation.sample(make_rng(0, abbrev, i), i, size, size))
-        cases[f"floor:{name}"] = lambda p=params: floor(image, p)
+        cases[f"floor:{name}"] = lambda p=params: plain_pair(floor, image, p)
     for match in matched:
         index = names.index(match.level)
         pinned = _params(degradation, index, size, match.pin, match.drop)
@@ -150,7 +150,7 @@ def bench_type(abbrev: str, image: np.ndarray, reps: int, matched: list[Matched]
         cases[f"matched:{match.level}"] = lambda i=index, m=match: degradation.apply(
             image, _params(degradation, i, size, m.pin, m.drop))
         cases[f"peer:{match.level}"] = lambda f=peer: f(image)
-        cases[f"mfloor:{match.level}"] = lambda p=pinned: floor(image, p)
+        cases[f"mfloor:{match.level}"] = lambda p=pinned: plain_pair(floor, image, p)
     seconds = interleaved_medians(cases, reps)
     rate = {name: 1.0 / value for name, value in seconds.items()}
     ours = [rate[f"ours:{n}"] for n in names]
