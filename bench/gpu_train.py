@@ -1,115 +1,211 @@
-"""MaskDCPT pre-training step throughput and peak CUDA memory of the official NAFNet and Restormer configs.
+"""The GPU check, one prepared script: model step speed, data loading, and `uir train` end to end on CUDA.
 
-Run: python -m bench.gpu_train [--batch 16] [--size 256] [--steps 10] [--compile] [--fp32]
-Paper setting (research/paper.md §2): 256 px crops, batch 16, bf16 autocast here. One step = masked
-forward, L1 + focal, backward, AdamW (encoder 3e-4, heads 1e-4) on a synthetic batch already on the GPU,
-so this measures the model, not data loading. Baseline per network: a fine-tuning step (plain forward,
-L1, no mask, no classifier) in the same run; ratio = pretrain img/s / finetune img/s.
-Exits with a clear message (code 2) when no CUDA device is present.
+Run on a machine with a CUDA GPU (about 10 minutes on one H100/H200-class GPU):
+    python -m bench.gpu_train [--out DIR] [--quick]
+Sections (each one runs even if an earlier one failed; results go to DIR/gpu_train.json and a
+markdown report on stdout and in DIR/gpu_train.md):
+1. step: NAFNet (official 5D config) and Restormer (defaults) at 256 px, batch 16, bf16 autocast; a
+   MaskDCPT pre-training step and a fine-tuning step on a synthetic batch already on the GPU (the model
+   alone, no data loading): ms/step, img/s, peak CUDA memory; eager and torch.compile, NCHW and
+   channels_last.
+2. loader: bench.loader's img/s at 256 px crops with 4 workers, to compare with what one step consumes.
+3. uir train: a 200-step pre-training and a 200-step fine-tuning from it through the real CLI, on a
+   dataset this script writes (maskdcpt.toydata, 5 types, 320-448 px), with evaluation and checkpoints;
+   then a 200-step fine-tuning from scratch and `uir evaluate` of both.
+4. torchrun: the same pre-training for 20 steps under `torchrun --nproc-per-node 1` (NCCL, DDP), eager
+   and compiled.
+Exits with code 2 and one sentence when no CUDA device is present.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-# Official constructor arguments of the released checkpoints (reference/official_state_dicts).
+REPO = Path(__file__).resolve().parents[1]
+# Official constructor arguments of the released checkpoints.
 CONFIGS = {
     "nafnet": dict(width=64, enc_blk_nums=[1, 1, 1, 28], middle_blk_num=1, dec_blk_nums=[1, 1, 1, 1]),
     "restormer": dict(),
 }
 NUM_CLASSES = 5  # the 5D set: H, RS, GN, MB, LL
+TYPES = '["H","RS","GN","MB","LL"]'
 
 
-def run_case(name: str, stage: str, batch: int, size: int, steps: int, warmup: int, compile_model: bool,
-             bf16: bool) -> dict:
-    from maskdcpt.models import MaskDCPT, create_backbone, focal_loss, random_patch_mask
+def step_case(name: str, stage: str, batch: int, size: int, steps: int, compile_model: bool,
+              channels_last: bool) -> dict:
+    """Time one training step of `name` (synthetic batch on the GPU, bf16 autocast)."""
+    from maskdcpt.models import MaskDCPT, create_backbone, focal_loss
+    from maskdcpt.train import draw_masks
 
     device = torch.device("cuda")
     gc.collect()
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    generator = torch.Generator(device=device).manual_seed(0)
-    with torch.random.fork_rng(devices=[device]):
-        torch.manual_seed(0)
-        backbone = create_backbone(name, **CONFIGS[name])
-        model = MaskDCPT(backbone, NUM_CLASSES, mask_ratio=0.5, mask_patch=16) if stage == "pretrain" else backbone
-    model.to(device).train()
-    if stage == "pretrain":
-        groups = [{"params": model.backbone_parameters(), "lr": 3e-4}, {"params": model.head_parameters(), "lr": 1e-4}]
-    else:
-        groups = [{"params": list(model.parameters()), "lr": 3e-4}]
-    optimizer = torch.optim.AdamW(groups, weight_decay=0.0, fused=True)
+    torch.manual_seed(0)
+    backbone = create_backbone(name, **CONFIGS[name])
+    model = MaskDCPT(backbone, NUM_CLASSES, mask_ratio=0.5, mask_patch=16) if stage == "pretrain" else backbone
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(device, memory_format=memory_format).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.0, fused=True)
     step_model = torch.compile(model) if compile_model else model
-    lq = torch.rand(batch, 3, size, size, device=device, generator=generator)
-    gt = torch.rand(batch, 3, size, size, device=device, generator=generator)
-    labels = torch.randint(0, NUM_CLASSES, (batch,), device=device, generator=generator)
-    grid = size // 16
+    lq = torch.rand(batch, 3, size, size, device=device).to(memory_format=memory_format)
+    gt = torch.rand(batch, 3, size, size, device=device).to(memory_format=memory_format)
+    labels = torch.randint(0, NUM_CLASSES, (batch,), device=device)
+    position = 0
 
     def step() -> None:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
+        nonlocal position
+        with torch.autocast("cuda", dtype=torch.bfloat16):
             if stage == "pretrain":
-                mask = random_patch_mask(batch, grid, grid, 0.5, generator)
+                mask = draw_masks(model, 0, position, batch, (size, size), device)
                 out = step_model(lq, mask=mask)
-                loss = F.l1_loss(out.restored.float(), gt) + focal_loss(out.logits.float(), labels, gamma=2.0)
+                loss = F.l1_loss(out.restored.float(), gt) + focal_loss(out.logits.float(), labels)
             else:
                 loss = F.l1_loss(step_model(lq).float(), gt)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.01)
         optimizer.step()
+        position += batch
 
-    for _ in range(warmup):
+    started = time.perf_counter()
+    for _ in range(3):  # warm-up (compilation, cuDNN autotuning)
         step()
     torch.cuda.synchronize()
+    warmup_s = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(steps):
         step()
     torch.cuda.synchronize()
     seconds = (time.perf_counter() - started) / steps
-    result = {"img_per_s": batch / seconds, "ms_per_step": seconds * 1000,
-              "peak_gib": torch.cuda.max_memory_allocated() / 2**30,
-              "params_m": sum(p.numel() for p in model.parameters()) / 1e6}
-    return result
+    return {"network": name, "stage": stage, "compile": compile_model, "channels_last": channels_last,
+            "ms_per_step": seconds * 1000, "img_per_s": batch / seconds, "warmup_s": warmup_s,
+            "peak_gib": torch.cuda.max_memory_allocated() / 2**30,
+            "params_m": sum(p.numel() for p in model.parameters()) / 1e6}
+
+
+def section_steps(quick: bool) -> list[dict]:
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    rows = []
+    variants = [(False, False), (True, False), (False, True)] if not quick else [(False, False)]
+    for name in CONFIGS:
+        for compile_model, channels_last in variants:
+            for stage in ("finetune", "pretrain"):
+                try:
+                    rows.append(step_case(name, stage, 16, 256, 10 if quick else 20, compile_model, channels_last))
+                except Exception as error:  # OOM or a compile failure: record it, go on
+                    rows.append({"network": name, "stage": stage, "compile": compile_model,
+                                 "channels_last": channels_last, "error": f"{type(error).__name__}: {error}"[:300]})
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def run(argv: list[str], timeout: int, env: dict | None = None) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+    return {"argv": " ".join(argv[1:]), "returncode": done.returncode, "seconds": time.perf_counter() - started,
+            "stdout_tail": done.stdout[-3000:], "stderr_tail": done.stderr[-3000:]}
+
+
+def train_cli(out: Path, dataset: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "cli.main", "train", "--out", str(out), "--preset", "nafnet-5d", "--manifest",
+            str(dataset), "--set", f"data.types={TYPES}", "--set", "run.log_every=20", "--set", "run.eval_every=100",
+            "--set", "data.val_max_images=20", "--set", "data.workers=4", "--json", *extra]
+
+
+def last_metrics(run_dir: Path) -> dict:
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    train = [r for r in records if r["kind"] == "train"]
+    val = [r for r in records if r["kind"] == "val"]
+    return {"img_per_s_last": train[-1]["img_per_s"] if train else None,
+            "loss_first": train[0]["loss"] if train else None, "loss_last": train[-1]["loss"] if train else None,
+            "val_last": {k: v for k, v in val[-1].items() if k != "types"} if val else None}
+
+
+def section_cli(work: Path, quick: bool) -> dict:
+    from maskdcpt.toydata import write_toy_dataset
+
+    steps = "40" if quick else "200"
+    dataset = write_toy_dataset(work / "ds", scenes=40, sizes=(320, 448), val_scenes=4)
+    results = {"loader": run([sys.executable, "-m", "bench.loader", "--workers", "4", "--batches", "30"], 600)}
+    results["pretrain"] = run(train_cli(work / "pre", dataset, "--max-steps", steps), 900)
+    results["finetune"] = run(train_cli(work / "ft", dataset, "--init", str(work / "pre"), "--max-steps", steps), 900)
+    results["scratch"] = run(train_cli(work / "scratch", dataset, "--stage", "finetune", "--max-steps", steps), 900)
+    for arm in ("ft", "scratch"):
+        results[f"evaluate_{arm}"] = run([sys.executable, "-m", "cli.main", "evaluate", str(work / arm), "--manifest",
+                                          str(dataset), "--split", "val", "--json"], 600)
+    for arm in ("pre", "ft", "scratch"):
+        if (work / arm / "metrics.jsonl").is_file():
+            results[f"metrics_{arm}"] = last_metrics(work / arm)
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "1", "-m",
+                "cli.main", "train", "--preset", "nafnet-5d", "--manifest", str(dataset), "--set",
+                f"data.types={TYPES}", "--set", "run.log_every=5", "--set", "run.eval_every=1000", "--max-steps", "20",
+                "--json"]
+    results["torchrun_eager"] = run([*torchrun, "--out", str(work / "ddp")], 900)
+    results["torchrun_compiled"] = run([*torchrun, "--out", str(work / "ddp_compiled"), "--set", "run.compile=true"], 900)
+    return results
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# bench.gpu_train on {report['device']} (torch {report['torch']})", "",
+             "| network | stage | compile | channels_last | ms/step | img/s | peak GiB | warm-up s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in report.get("steps", []):
+        if "error" in r:
+            lines.append(f"| {r['network']} | {r['stage']} | {r['compile']} | {r['channels_last']} | {r['error']} | | | |")
+        else:
+            lines.append(f"| {r['network']} | {r['stage']} | {r['compile']} | {r['channels_last']} | "
+                         f"{r['ms_per_step']:.0f} | {r['img_per_s']:.1f} | {r['peak_gib']:.1f} | {r['warmup_s']:.0f} |")
+    for name, result in report.get("cli", {}).items():
+        if "returncode" in result:
+            lines += ["", f"## {name}: exit {result['returncode']} in {result['seconds']:.0f} s", "```",
+                      result["stdout_tail"][-1500:], result["stderr_tail"][-1500:], "```"]
+        else:
+            lines += ["", f"## {name}", "```", json.dumps(result, indent=1), "```"]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--compile", action="store_true")
-    parser.add_argument("--fp32", action="store_true", help="Disable bf16 autocast.")
-    parser.add_argument("--models", default="nafnet,restormer")
+    parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "gpu-results")))
+    parser.add_argument("--quick", action="store_true", help="fewer variants and steps (a smoke run)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("bench.gpu_train needs a CUDA device and torch sees none; run it on a GPU machine.", file=sys.stderr)
         return 2
-    torch.backends.cudnn.benchmark = True
-    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, batch {args.batch}, {args.size} px, "
-          f"{'fp32' if args.fp32 else 'bf16 autocast'}{', torch.compile' if args.compile else ''}, "
-          f"{args.steps} timed steps after {args.warmup} warm-up\n")
-    print("| network | stage | params (M) | ms/step | img/s | ratio vs finetune | peak CUDA mem (GiB) |")
-    print("|---|---|---|---|---|---|---|")
-    for name in args.models.split(","):
-        results = {}
-        for stage in ("finetune", "pretrain"):
-            try:
-                results[stage] = run_case(name, stage, args.batch, args.size, args.steps, args.warmup,
-                                          args.compile, not args.fp32)
-            except torch.OutOfMemoryError:
-                print(f"| {name} | {stage} | - | out of memory | - | - | - |", flush=True)
-                continue
-            r = results[stage]
-            ratio = r["img_per_s"] / results["finetune"]["img_per_s"] if "finetune" in results else float("nan")
-            print(f"| {name} | {stage} | {r['params_m']:.1f} | {r['ms_per_step']:.0f} | {r['img_per_s']:.1f} | "
-                  f"{ratio:.2f}x | {r['peak_gib']:.1f} |", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    report: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__}
+
+    def save() -> None:
+        (args.out / "gpu_train.json").write_text(json.dumps(report, indent=1))
+        (args.out / "gpu_train.md").write_text(markdown(report))
+
+    try:
+        report["steps"] = section_steps(args.quick)
+    except Exception:
+        report["steps_error"] = traceback.format_exc()[-3000:]
+    save()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            report["cli"] = section_cli(Path(tmp), args.quick)
+        except Exception:
+            report["cli_error"] = traceback.format_exc()[-3000:]
+    save()
+    print(markdown(report))
     return 0
 
 

@@ -15,11 +15,29 @@ from uir_data.atomic import write_text_atomic
 METRICS_FILE = "metrics.jsonl"
 
 
-class MetricsLog:
-    """Append-only JSON lines; on resume, records past the checkpoint's step are dropped first."""
+TENSORBOARD_DIR = "tensorboard"
 
-    def __init__(self, run_dir: Path):
+
+def tensorboard_writer(run_dir: Path) -> Any:
+    """A SummaryWriter into RUN_DIR/tensorboard when the optional `tensorboard` package is installed, else None."""
+    try:
+        import tensorboard  # noqa: F401 - torch's writer needs it; absent, metrics.jsonl alone is written
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(log_dir=str(Path(run_dir) / TENSORBOARD_DIR))
+
+
+class MetricsLog:
+    """Append-only JSON lines; on resume, records past the checkpoint's step are dropped first.
+
+    With `tensorboard=True` every numeric value is also logged as a TensorBoard scalar (train/..., val/...,
+    val/<type>/...) when the tensorboard package is installed; without it nothing changes.
+    """
+
+    def __init__(self, run_dir: Path, tensorboard: bool = False):
         self.path = Path(run_dir) / METRICS_FILE
+        self._board = tensorboard_writer(run_dir) if tensorboard else None
 
     def truncate_after(self, step: int) -> None:
         """Drop records of steps after `step` (they will be recomputed identically by the resumed run)."""
@@ -31,6 +49,10 @@ class MetricsLog:
     def append(self, record: dict[str, Any]) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
+        if self._board is not None:
+            for tag, value in scalars(record):
+                self._board.add_scalar(tag, value, global_step=int(record.get("step", 0)))
+            self._board.flush()
 
     def read(self) -> list[dict[str, Any]]:
         if not self.path.is_file():
@@ -42,6 +64,22 @@ class MetricsLog:
             except ValueError:
                 continue  # a line cut short by a kill mid-append: its step is recomputed on resume
         return records
+
+
+def scalars(record: dict[str, Any]) -> list[tuple[str, float]]:
+    """The numeric values of one metrics record as (tag, value): train/loss, val/psnr, val/GN/psnr, ..."""
+    kind = str(record.get("kind", "train"))
+    found = []
+    for key, value in record.items():
+        if key in ("kind", "step"):
+            continue
+        if isinstance(value, dict):  # val records: per-type scores
+            for abbrev, scores in value.items():
+                found += [(f"{kind}/{abbrev}/{name}", float(v)) for name, v in scores.items()
+                          if isinstance(v, int | float) and not isinstance(v, bool)]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            found.append((f"{kind}/{key}", float(value)))
+    return found
 
 
 def format_duration(seconds: float) -> str:

@@ -235,7 +235,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
 
     # --- resume -------------------------------------------------------------------------------------------
     start = 0
-    metrics = MetricsLog(run_dir)
+    metrics = MetricsLog(run_dir, tensorboard=ctx.is_main)
     if resume_point is not None and latest is not None:
         for reason in resume_point.skipped:
             progress.message(f"[yellow]skipped a damaged checkpoint:[/] {reason}")
