@@ -12,10 +12,13 @@ import json
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 
 from uir_data.errors import UsageError
 from uir_data.taxonomy import ABBREVS, get_type
+from uir_data.validation import Location, Table, dotted, first_problem
 
 # uir_data/manifests links to the top-level manifests/ in a checkout and is a copy in an installed wheel.
 RECIPES_DIR = Path(str(importlib.resources.files("uir_data") / "manifests" / "recipes"))
@@ -107,96 +110,149 @@ class Recipe:
         )
 
 
-def _types_field(raw: Any, where: str) -> tuple[str, ...]:
-    if raw in (None, "all", ["all"]):
+def _canonical_types(raw: list[str]) -> tuple[str, ...]:
+    """Type names or abbrevs (or "all") -> abbrevs in taxonomy order; get_type's error names the bad one."""
+    if raw == ["all"]:
         return ABBREVS
-    if isinstance(raw, str):
-        raw = [part for part in raw.split(",") if part.strip()]
-    try:
-        wanted = {get_type(str(t)).abbrev for t in raw}
-    except ValueError as error:
-        raise RecipeError(f"{where}: {error}") from None
+    wanted = {get_type(name).abbrev for name in raw}
     return tuple(a for a in ABBREVS if a in wanted)
 
 
-def _non_negative(table: dict[str, Any], key: str, origin: str) -> int:
-    value = table.get(key, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RecipeError(f"{origin}: [image] {key} must be a whole number of pixels >= 0, got {value!r}")
-    return value
+def _comma_list(raw: Any) -> Any:
+    # A recipe may write types = "GN, J" (as the --types flag does) or "all"; empty parts are dropped.
+    return [part for part in raw.split(",") if part.strip()] if isinstance(raw, str) else raw
+
+
+def _one_or_many(raw: Any) -> Any:
+    return [raw] if isinstance(raw, str) else raw
+
+
+def _levels_shape(raw: Any) -> Any:
+    # A mode name or a list of level names; checked here so an error names the key, not a union branch.
+    if isinstance(raw, str) and raw not in LEVEL_MODES:
+        raise ValueError(f"must be one of {LEVEL_MODES} or a list of level names, got {raw!r}")
+    if raw == []:
+        raise ValueError("is an empty list; name at least one level or use a mode such as 'spread'")
+    return raw
+
+
+TypeList = Annotated[list[str], BeforeValidator(_comma_list), AfterValidator(_canonical_types)]
+TypeName = Annotated[str, AfterValidator(lambda name: get_type(name).abbrev)]
+Pixels = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+# The file's shape, which differs from Recipe's (tables, "levels" as mode or list); parse_recipe maps one
+# to the other. Defaults are already in their parsed form (pydantic does not validate defaults).
+class _ImageTable(Table):
+    min_side: Pixels = 32
+    max_pixels: Pixels = 40_000_000
+    max_side: Pixels = 0
+    short_side: Pixels = 0
+    tile_size: Pixels = 0
+    tile_step: Pixels = 0
+
+    @model_validator(mode="after")
+    def _tiles_fit_min_side(self) -> _ImageTable:
+        if 0 < self.tile_size < self.min_side:
+            raise ValueError(f"tile_size {self.tile_size} is below min_side {self.min_side}; "
+                             "use at least that many pixels")
+        return self
+
+
+class _SyntheticTable(Table):
+    sources: Annotated[list[str], BeforeValidator(_one_or_many)] = ["bundled-demo"]
+    types: TypeList = list(ABBREVS)
+    levels: Annotated[str | list[str], BeforeValidator(_levels_shape)] = "spread"
+    variants_per_type: Annotated[int, Field(ge=1)] = 1
+    target_count: Count = 0
+
+
+class _PairedTable(Table):
+    dataset: str
+    types: TypeList = []
+    splits: list[str] = []
+    target_count: Count = 0
+
+
+class _TrainingTable(Table):
+    repeat_factors: dict[TypeName, Annotated[int, Field(ge=1)]] = {}
+
+
+def _fractions_sum_to_one(splits: dict[str, float]) -> dict[str, float]:
+    if abs(sum(splits.values()) - 1.0) > 1e-6:
+        raise ValueError(f"must give train/val/test fractions summing to 1, got {splits}")
+    return splits
+
+
+class _RecipeFile(Table):
+    name: str
+    description: str = ""
+    seed: int = 0
+    splits: Annotated[
+        dict[Literal["train", "val", "test"], Annotated[float, Field(ge=0, le=1)]],
+        AfterValidator(_fractions_sum_to_one),
+    ] = {"train": 0.8, "val": 0.1, "test": 0.1}
+    image: _ImageTable = _ImageTable()
+    synthetic: list[_SyntheticTable] = []
+    paired: list[_PairedTable] = []
+    training: _TrainingTable = _TrainingTable()
+    test_sets: list[str] = []
+
+
+def _where(location: Location) -> str:
+    """The TOML spelling of a key path, as a message prefix: "[image] tile_size: ", "[[synthetic]] block 0,
+    levels: ", "seed: "; a whole table ("[image] ") takes no colon."""
+    if not location:
+        return ""
+    head, rest = location[0], location[1:]
+    if rest and isinstance(rest[0], int):  # an array of tables
+        table, rest = f"[[{head}]] block {rest[0]}", rest[1:]
+        return f"{table}, {dotted(rest)}: " if rest else f"{table}: "
+    if head in ("image", "splits", "training"):
+        return f"[{head}] {dotted(rest)}: " if rest else f"[{head}] "
+    return f"{dotted(location)}: "
 
 
 def parse_recipe(data: dict[str, Any], origin: str) -> Recipe:
     """Validate a recipe mapping (from TOML); `origin` names the file in error messages."""
-    known = {"name", "description", "seed", "splits", "image", "synthetic", "paired", "training", "test_sets"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise RecipeError(f"{origin}: unknown recipe keys {unknown}; known keys: {sorted(known)}")
-    if "name" not in data:
-        raise RecipeError(f"{origin}: a recipe needs a name")
-    splits = {str(k): float(v) for k, v in data.get("splits", {"train": 0.8, "val": 0.1, "test": 0.1}).items()}
-    if set(splits) - {"train", "val", "test"} or abs(sum(splits.values()) - 1.0) > 1e-6:
-        raise RecipeError(f"{origin}: [splits] must give train/val/test fractions summing to 1, got {splits}")
-    image = data.get("image", {})
-    known_image = {"min_side", "max_pixels", "max_side", "short_side", "tile_size", "tile_step"}
-    if set(image) - known_image:
-        raise RecipeError(f"{origin}: unknown [image] keys {sorted(set(image) - known_image)}; known: {sorted(known_image)}")
-    tile_size = _non_negative(image, "tile_size", origin)
-    if 0 < tile_size < int(image.get("min_side", 32)):
-        raise RecipeError(f"{origin}: [image] tile_size {tile_size} is below min_side; use at least that many pixels")
-    synthetic = []
-    for index, block in enumerate(data.get("synthetic", [])):
-        where = f"{origin}: [[synthetic]] block {index}"
-        level_names: tuple[str, ...] = ()
-        levels = block.get("levels", "spread")
-        if isinstance(levels, list):
-            level_names, levels = tuple(str(name) for name in levels), "named"
-            if not level_names:
-                raise RecipeError(f"{where}: levels is an empty list")
-        levels = str(levels)
-        if levels not in LEVEL_MODES:
-            raise RecipeError(f"{where}: levels must be one of {LEVEL_MODES}, got {levels!r}")
-        sources = block.get("sources", ["bundled-demo"])
-        synthetic.append(
-            SyntheticBlock(
-                sources=tuple(sources) if not isinstance(sources, str) else (sources,),
-                types=_types_field(block.get("types"), where),
-                levels=levels,
-                level_names=level_names,
-                variants_per_type=int(block.get("variants_per_type", 1)),
-                target_count=int(block.get("target_count", 0)),
-            )
+    try:
+        file = _RecipeFile.model_validate(data)
+    except ValidationError as error:
+        location, problem = first_problem(error)
+        raise RecipeError(f"{origin}: {_where(location)}{problem}") from None
+    image = file.image
+    synthetic = tuple(
+        SyntheticBlock(
+            sources=tuple(block.sources),
+            types=tuple(block.types),
+            levels="named" if isinstance(block.levels, list) else block.levels,
+            level_names=tuple(block.levels) if isinstance(block.levels, list) else (),
+            variants_per_type=block.variants_per_type,
+            target_count=block.target_count,
         )
-    paired = []
-    for index, block in enumerate(data.get("paired", [])):
-        where = f"{origin}: [[paired]] block {index}"
-        if "dataset" not in block:
-            raise RecipeError(f"{where}: needs a dataset name")
-        paired.append(
-            PairedBlock(
-                dataset=str(block["dataset"]),
-                types=_types_field(block["types"], where) if "types" in block else (),
-                splits=tuple(block.get("splits", ())),
-                target_count=int(block.get("target_count", 0)),
-            )
-        )
-    training = data.get("training", {})
-    repeat = {get_type(k).abbrev: int(v) for k, v in training.get("repeat_factors", {}).items()}
+        for block in file.synthetic
+    )
+    paired = tuple(
+        PairedBlock(dataset=block.dataset, types=tuple(block.types), splits=tuple(block.splits),
+                    target_count=block.target_count)
+        for block in file.paired
+    )
     return Recipe(
-        name=str(data["name"]),
-        description=str(data.get("description", "")),
-        seed=int(data.get("seed", 0)),
-        split_fractions=splits,
-        min_side=int(image.get("min_side", 32)),
-        max_pixels=int(image.get("max_pixels", 40_000_000)),
-        max_side=int(image.get("max_side", 0)),
-        short_side=_non_negative(image, "short_side", origin),
-        tile_size=tile_size,
-        tile_step=_non_negative(image, "tile_step", origin) or tile_size // 2,
-        synthetic=tuple(synthetic),
-        paired=tuple(paired),
-        repeat_factors=repeat,
-        test_sets=tuple(data.get("test_sets", ())),
+        name=file.name,
+        description=file.description,
+        seed=file.seed,
+        split_fractions=dict(file.splits),
+        min_side=image.min_side,
+        max_pixels=image.max_pixels,
+        max_side=image.max_side,
+        short_side=image.short_side,
+        tile_size=image.tile_size,
+        tile_step=image.tile_step or image.tile_size // 2,
+        synthetic=synthetic,
+        paired=paired,
+        repeat_factors=dict(file.training.repeat_factors),
+        test_sets=tuple(file.test_sets),
     )
 
 
