@@ -52,8 +52,8 @@ def describe(error: Any) -> str:
         return f"expected {_EXPECTED[kind]}, got {got!r}"
     if kind == "missing":
         return "required but missing"
-    if kind == "literal_error":
-        return f"must be one of {ctx['expected']}, got {got!r}"
+    if kind == "literal_error":  # pydantic says "'a', 'b' or 'c'"; uir has always printed the tuple
+        return f"must be one of ({ctx['expected'].replace(' or ', ', ')}), got {got!r}"
     if kind == "greater_than":
         return f"must be positive, got {got!r}" if ctx["gt"] == 0 else f"must be > {ctx['gt']}, got {got!r}"
     bounds = {"greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}

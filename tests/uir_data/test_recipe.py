@@ -51,7 +51,7 @@ KNOWN_TYPES = "known types: GN, RN, MB, DB, GB, J, H, RS, RD, RSD, S, MS, LL, MR
         ('name = "x"\n[splits]\ntrain = 0.5\n',
          "[splits] must give train/val/test fractions summing to 1, got {'train': 0.5}"),
         ('name = "x"\n[splits]\ntrain = 1.0\ntset = 0\n',
-         "[splits] tset: must be one of 'train', 'val' or 'test', got 'tset'"),
+         "[splits] tset: must be one of ('train', 'val', 'test'), got 'tset'"),
         ('name = "x"\n[[synthetic]]\nlevels = "most"\n', "[[synthetic]] block 0, levels: must be one of "
          "('spread', 'all', 'random', 'named') or a list of level names, got 'most'"),
         ('name = "x"\n[[synthetic]]\nlevels = []\n', "[[synthetic]] block 0, levels: is an empty list; "
