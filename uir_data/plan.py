@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -121,8 +122,15 @@ def unique_stem(dataset: str, source_path: str) -> str:
     return f"{slug(source_path)}-{digest}"
 
 
+# Generated samples have no dataset-provided params: one shared empty dict (never mutated) instead of 2M.
+_NO_PARAMS: dict[str, Any] = {}
+_ODD_PARTS = {"", ".", ".."}  # segments that pathlib would normalise away (or that escape the root)
+
+
 def safe_relative(path: str, what: str) -> str:
     """Reject absolute paths and '..' so manifest paths never escape the dataset root."""
+    if path and "\\" not in path and path[0] != "/" and not _ODD_PARTS & set(path.split("/")):
+        return path  # already what PurePosixPath(path).as_posix() gives: skip pathlib for millions of names
     posix = PurePosixPath(path.replace("\\", "/"))
     if posix.is_absolute() or ".." in posix.parts or not posix.parts:
         raise UsageError(f"{what} {path!r} must be a relative path inside its dataset")
@@ -245,6 +253,7 @@ def _synthetic_unit(
                     lq_path=f"lq/{abbrev}/{dataset}/{stem}--{name}.png",
                     origin="generated",
                     source_path=source_path,
+                    params=_NO_PARAMS,
                 )
             )
     return Unit(
@@ -401,6 +410,6 @@ def _unit_record(unit: Unit) -> dict[str, Any]:
 
 def _file_size(path: str) -> int:
     try:
-        return Path(path).stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return -1
