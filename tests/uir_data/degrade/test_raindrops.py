@@ -152,3 +152,35 @@ def test_outlines_are_irregular_and_edges_fade_over_pixels():
     rising = np.nonzero((row > 0.1 * row.max()) & (row < 0.9 * row.max()))[0]
     left_edge = rising[rising < 48]
     assert len(left_edge) >= 4, row  # 10-90 % over at least 4 px: out of focus, not a crisp contour
+
+
+def _place_drops_brute_force(rng, coverage, radius_range_px, height, width, merge):
+    """The overlap test against every placed drop (what place_drops's cell grid must reproduce exactly)."""
+    from uir_data.degrade.types.raindrops import MAX_DROPS, MAX_RADIUS_SHARE, PLACEMENT_TRIES, WOBBLE
+
+    drops, target, covered = [], coverage * height * width, 0.0
+    cap = max(MAX_RADIUS_SHARE * min(height, width), 1.0)
+    low, high = math.log(min(radius_range_px[0], cap)), math.log(min(radius_range_px[1], cap))
+    while (covered < target or not drops) and len(drops) < MAX_DROPS:
+        radius = float(math.exp(rng.uniform(low, high)))
+        sag, magnification = float(rng.uniform(1.0, 1.5)), float(rng.uniform(1.5, 3.0))
+        shape = [float(rng.uniform(*WOBBLE)), float(rng.uniform(0, 2 * math.pi)),
+                 float(rng.uniform(*WOBBLE)), float(rng.uniform(0, 2 * math.pi))]
+        covered += math.pi * radius * radius * (1.0 + sag) / 2.0
+        for _ in range(1 if merge else PLACEMENT_TRIES):
+            x, y = float(rng.uniform(0, width)), float(rng.uniform(0, height))
+            if merge or all(math.hypot(x - o[0], y - o[1]) > radius * sag + o[2] * o[3] for o in drops):
+                drops.append([round(x, 2), round(y, 2), round(radius, 3), round(sag, 3), round(magnification, 3),
+                              *(round(value, 3) for value in shape)])
+                break
+    return drops
+
+
+def test_cell_grid_places_exactly_the_drops_of_the_brute_force_test():
+    from uir_data.degrade.types.raindrops import GRID
+
+    for seed in range(3):
+        for coverage, radius_range, merge in GRID:
+            for height, width in ((512, 512), (96, 80), (333, 517)):
+                expected = _place_drops_brute_force(make_rng(seed, height), coverage, radius_range, height, width, merge)
+                assert place_drops(make_rng(seed, height), coverage, radius_range, height, width, merge) == expected
