@@ -1,4 +1,4 @@
-"""Typed training configuration: TOML file (or bundled preset) -> validated dataclasses -> CLI overrides.
+"""Typed training configuration: TOML file (or bundled preset) -> validated pydantic tables -> CLI overrides.
 
 One config drives both stages (pretrain, finetune); the resolved config is written to RUN_DIR/config.toml
 so a run can be resumed or reproduced from its folder alone.
@@ -6,181 +6,127 @@ so a run can be resumed or reproduced from its folder alone.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import tomllib
-import types
-import typing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from uir_data.errors import UsageError
-from uir_data.taxonomy import ABBREVS, UnknownDegradationError, get_type
+from uir_data.taxonomy import ABBREVS, get_type
+from uir_data.validation import Table, dotted, first_problem
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-STAGES = ("pretrain", "finetune")
-SCHEDULES = ("constant", "cosine")
-PRECISIONS = ("auto", "fp32", "bf16")
-DEVICES = ("auto", "cpu", "cuda")
-INIT_WEIGHTS = ("ema", "model")
-HEAD_INITS = ("zero", "default")
+
+# Constraints pydantic checks per key; its errors become "FILE: key KEY: PROBLEM" in from_mapping.
+Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+# Type names or abbrevs (either case) -> the abbrev; get_type's error lists the 19 known types.
+TypeAbbrev = Annotated[str, AfterValidator(lambda name: get_type(name).abbrev)]
 
 
 class ConfigError(UsageError):
     """A config file, preset or override that is missing or malformed; the message names file and key."""
 
 
-class _KeyProblem(Exception):
-    """Raised while walking a mapping; from_mapping prefixes the file name."""
-
-    def __init__(self, key: str, problem: str):
-        super().__init__(f"key {key}: {problem}")
-
-
-@dataclass
-class ModelConfig:
+class ModelConfig(Table):
     name: str = "nafnet"
-    kwargs: dict[str, Any] = field(default_factory=dict)  # straight to create_backbone (official names)
+    kwargs: dict[str, Any] = Field(default_factory=dict)  # straight to create_backbone (official names)
 
 
-@dataclass
-class DataConfig:
-    manifests: list[str] = field(default_factory=list)  # dataset roots (manifest/ folders or Hub exports)
+class DataConfig(Table):
+    manifests: list[str] = Field(default_factory=list)  # dataset roots (manifest/ folders or Hub exports)
     train_split: str = "train"
     val_split: str = "val"
-    types: list[str] = field(default_factory=list)  # empty: every type present in the manifest
-    crop_size: int = 256  # paper: 256x256 patches (research/paper.md §2)
-    batch_size: int = 16  # GLOBAL batch, split over DDP ranks (paper: 16; global vs per-GPU unstated)
-    workers: int = 4  # DataLoader workers per rank
-    repeat_factors: dict[str, int] = field(default_factory=dict)  # abbrev -> repeats per epoch (default 1)
-    val_max_images: int = 0  # evaluate at most this many val pairs (0: all), the first by sample_id
-    val_crop: int = 0  # centre-crop val pairs to this size for quick in-training eval (0: full image)
+    types: list[TypeAbbrev] = Field(default_factory=list)  # empty: every type present in the manifest
+    crop_size: Positive = 256  # paper: 256x256 patches (research/paper.md §2)
+    batch_size: Positive = 16  # GLOBAL batch, split over DDP ranks (paper: 16; global vs per-GPU unstated)
+    workers: NonNegative = 4  # DataLoader workers per rank
+    repeat_factors: dict[TypeAbbrev, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)  # repeats per epoch
+    val_max_images: NonNegative = 0  # evaluate at most this many val pairs (0: all), the first by sample_id
+    val_crop: NonNegative = 0  # centre-crop val pairs to this size for quick in-training eval (0: full image)
     allow_incomplete: bool = False  # train on a build root whose build has not finished (--allow-incomplete)
     # Hub exports are read a Parquet row group at a time: an epoch visits the row groups in shuffled order
     # and mixes the rows of this many at once (each data worker caches as many); manifests shuffle fully.
-    shuffle_window: int = 8
+    shuffle_window: Positive = 8
 
 
-@dataclass
-class OptimConfig:
-    lr_backbone: float = 3e-4  # paper: encoder 3e-4
-    lr_heads: float = 1e-4  # paper: classifier + reconstruction decoder 1e-4
-    weight_decay: float = 0.0  # paper: AdamW, weight decay 0
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
-    schedule_pretrain: str = "constant"  # paper: constant LR for pre-training
-    schedule_finetune: str = "cosine"  # paper (mixed fine-tune): cosine decay to 1e-6
+class OptimConfig(Table):
+    lr_backbone: PositiveFloat = 3e-4  # paper: encoder 3e-4
+    lr_heads: PositiveFloat = 1e-4  # paper: classifier + reconstruction decoder 1e-4
+    weight_decay: NonNegativeFloat = 0.0  # paper: AdamW, weight decay 0
+    betas: Annotated[list[float], Field(min_length=2, max_length=2)] = Field(default_factory=lambda: [0.9, 0.999])
+    schedule_pretrain: Literal["constant", "cosine"] = "constant"  # paper: constant LR for pre-training
+    schedule_finetune: Literal["constant", "cosine"] = "cosine"  # paper (mixed fine-tune): cosine decay to 1e-6
     min_lr: float = 1e-6
-    warmup_steps: int = 0
-    grad_clip: float = 0.0  # max global grad norm; 0 disables (DCPT's pre-training code does not clip)
-    ema_decay: float = 0.999  # BasicSR default; the paper evaluates EMA weights but gives no decay
+    warmup_steps: NonNegative = 0
+    grad_clip: NonNegativeFloat = 0.0  # max global grad norm; 0 disables (DCPT's pre-training code does not clip)
+    ema_decay: Fraction = 0.999  # BasicSR default; the paper evaluates EMA weights but gives no decay
 
 
-@dataclass
-class PretrainConfig:
-    mask_ratio: float = 0.5  # paper Table VII: 50% best
-    mask_patch: int = 16  # paper Table VIII: 16x16 patches best
+class PretrainConfig(Table):
+    mask_ratio: Fraction = 0.5  # paper Table VII: 50% best
+    mask_patch: Positive = 16  # paper Table VIII: 16x16 patches best
     focal_gamma: float = 0.0  # unstated in the paper; 0 (cross-entropy) is the official focal class's default
     pixel_weight: float = 1.0  # alpha of Eq. 5
     cls_weight: float = 1.0
 
 
-@dataclass
-class FinetuneConfig:
+class FinetuneConfig(Table):
     init: str = ""  # pre-train run dir / checkpoint / official .pth; empty: from scratch
-    init_weights: str = "ema"  # which weights of one of our checkpoints initialise the backbone
+    init_weights: Literal["ema", "model"] = "ema"  # which weights of one of our checkpoints initialise the backbone
     init_key: str = "params_ema"  # key inside an official BasicSR .pth
     reset_head: bool = True  # re-initialise the output head after MaskDCPT (it was trained without +input)
     # Ours (not the paper's): an output head that is not loaded (from scratch, or reset after MaskDCPT) starts
     # at zero, so the plain forward head(x) + x is the identity at step 0 and a fine-tune scores the input's
     # PSNR before it learns anything; both arms of a pre-train-vs-scratch comparison start alike.
     # "default": PyTorch's init, as the official training code does.
-    head_init: str = "zero"
+    head_init: Literal["zero", "default"] = "zero"
 
 
-@dataclass
-class RunConfig:
-    steps: int = 100_000  # paper: 100k iterations
-    eval_every: int = 5000
-    ckpt_every: int = 5000
-    log_every: int = 50
-    keep_checkpoints: int = 3
-    precision: str = "auto"  # auto: bf16 autocast on CUDA, fp32 on CPU
+class RunConfig(Table):
+    steps: Positive = 100_000  # paper: 100k iterations
+    eval_every: Positive = 5000
+    ckpt_every: Positive = 5000
+    log_every: Positive = 50
+    keep_checkpoints: Positive = 3
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on CUDA, fp32 on CPU
     compile: bool = False
     # NHWC tensors for the convs on CUDA (tensor cores prefer them under bf16); off until bench.gpu_train
     # has measured it for each backbone: Restormer's transposed attention reshapes to NCHW anyway.
     channels_last: bool = False
-    device: str = "auto"
-    threads: int = 0  # torch/OpenCV threads of each rank's main process; 0: the cores its data workers leave
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: NonNegative = 0  # torch/OpenCV threads of each rank's main process; 0: the cores its data workers leave
     seed: int = 0
 
 
-@dataclass
-class TrainConfig:
-    stage: str = "pretrain"
-    model: ModelConfig = field(default_factory=ModelConfig)
-    data: DataConfig = field(default_factory=DataConfig)
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    pretrain: PretrainConfig = field(default_factory=PretrainConfig)
-    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
-    run: RunConfig = field(default_factory=RunConfig)
+class TrainConfig(Table):
+    stage: Literal["pretrain", "finetune"] = "pretrain"
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    pretrain: PretrainConfig = Field(default_factory=PretrainConfig)
+    finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     @property
     def schedule(self) -> str:
         return self.optim.schedule_pretrain if self.stage == "pretrain" else self.optim.schedule_finetune
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return self.model_dump()
 
-
-# ----------------------------------------------------------------------------------------------------------
-# Mapping -> dataclass, with a type check per key
-
-
-def _check_value(value: Any, annotation: Any, where: str) -> Any:
-    origin = typing.get_origin(annotation)
-    if annotation is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _KeyProblem(where, f"expected a number, got {value!r}")
-        return float(value)
-    if annotation is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _KeyProblem(where, f"expected an integer, got {value!r}")
-        return value
-    if annotation in (str, bool):
-        if not isinstance(value, annotation):
-            raise _KeyProblem(where, f"expected a {annotation.__name__}, got {value!r}")
-        return value
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        if not isinstance(value, list):
-            raise _KeyProblem(where, f"expected a list, got {value!r}")
-        return [_check_value(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        _, item = typing.get_args(annotation)
-        if not isinstance(value, dict):
-            raise _KeyProblem(where, f"expected a table, got {value!r}")
-        if item is Any:
-            return dict(value)
-        return {str(k): _check_value(v, item, f"{where}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(annotation):
-        return _build(annotation, value, where)
-    if origin is types.UnionType:  # pragma: no cover - no optional fields today
-        return value
-    raise _KeyProblem(where, f"unsupported config type {annotation}")  # pragma: no cover
-
-
-def _build(cls: type, data: Any, where: str) -> Any:
-    if not isinstance(data, dict):
-        raise _KeyProblem(where, f"expected a table, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise _KeyProblem(where, f"unknown key(s) {unknown}; known keys: {sorted(names)}")
-    prefix = "" if where == "(top level)" else f"{where}."
-    values = {name: _check_value(data[name], hints[name], f"{prefix}{name}") for name in data}
-    return cls(**values)
+    @model_validator(mode="after")
+    def _masks_tile_the_crop(self) -> TrainConfig:
+        # Across tables, so no single field's constraint can say it; from_mapping adds the file name.
+        if self.stage == "pretrain" and self.data.crop_size % self.pretrain.mask_patch:
+            raise ValueError(f"key data.crop_size: {self.data.crop_size} is not a multiple of pretrain.mask_patch "
+                             f"({self.pretrain.mask_patch}); masks must tile the crop")
+        return self
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -194,75 +140,13 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def validate(config: TrainConfig, origin: str) -> TrainConfig:
-    """Cross-field checks; `origin` names the file (or 'command line') in messages."""
-
-    def fail(key: str, problem: str) -> None:
-        raise ConfigError(f"{origin}: key {key}: {problem}")
-
-    if config.stage not in STAGES:
-        fail("stage", f"must be one of {STAGES}, got {config.stage!r}")
-    for key in ("schedule_pretrain", "schedule_finetune"):
-        if getattr(config.optim, key) not in SCHEDULES:
-            fail(f"optim.{key}", f"must be one of {SCHEDULES}, got {getattr(config.optim, key)!r}")
-    if config.run.precision not in PRECISIONS:
-        fail("run.precision", f"must be one of {PRECISIONS}, got {config.run.precision!r}")
-    if config.run.device not in DEVICES:
-        fail("run.device", f"must be one of {DEVICES}, got {config.run.device!r}")
-    if config.finetune.init_weights not in INIT_WEIGHTS:
-        fail("finetune.init_weights", f"must be one of {INIT_WEIGHTS}, got {config.finetune.init_weights!r}")
-    if config.finetune.head_init not in HEAD_INITS:
-        fail("finetune.head_init", f"must be one of {HEAD_INITS}, got {config.finetune.head_init!r}")
-    positive = {
-        "data.crop_size": config.data.crop_size,
-        "data.batch_size": config.data.batch_size,
-        "run.steps": config.run.steps,
-        "run.eval_every": config.run.eval_every,
-        "run.ckpt_every": config.run.ckpt_every,
-        "run.log_every": config.run.log_every,
-        "run.keep_checkpoints": config.run.keep_checkpoints,
-        "pretrain.mask_patch": config.pretrain.mask_patch,
-        "data.shuffle_window": config.data.shuffle_window,
-    }
-    for key, value in positive.items():
-        if value <= 0:
-            fail(key, f"must be positive, got {value}")
-    for key, value in {"run.threads": config.run.threads, "data.workers": config.data.workers, "optim.warmup_steps": config.optim.warmup_steps,
-                       "data.val_max_images": config.data.val_max_images, "data.val_crop": config.data.val_crop}.items():
-        if value < 0:
-            fail(key, f"must be >= 0, got {value}")
-    if not 0.0 <= config.pretrain.mask_ratio < 1.0:
-        fail("pretrain.mask_ratio", f"must be in [0, 1), got {config.pretrain.mask_ratio}")
-    if config.stage == "pretrain" and config.data.crop_size % config.pretrain.mask_patch:
-        fail("data.crop_size", f"{config.data.crop_size} is not a multiple of pretrain.mask_patch "
-             f"({config.pretrain.mask_patch}); masks must tile the crop")
-    if not 0.0 <= config.optim.ema_decay < 1.0:
-        fail("optim.ema_decay", f"must be in [0, 1), got {config.optim.ema_decay}")
-    if len(config.optim.betas) != 2:
-        fail("optim.betas", f"must hold two numbers, got {config.optim.betas}")
-    for key in ("lr_backbone", "lr_heads"):
-        if getattr(config.optim, key) <= 0:
-            fail(f"optim.{key}", "must be positive")
-    if config.optim.grad_clip < 0 or config.optim.weight_decay < 0:
-        fail("optim", "grad_clip and weight_decay must be >= 0")
-    try:
-        config.data.types = [get_type(t).abbrev for t in config.data.types]
-        config.data.repeat_factors = {get_type(k).abbrev: v for k, v in config.data.repeat_factors.items()}
-    except UnknownDegradationError as error:
-        fail("data.types / data.repeat_factors", str(error))
-    for abbrev, factor in config.data.repeat_factors.items():
-        if factor < 1:
-            fail(f"data.repeat_factors.{abbrev}", f"must be >= 1, got {factor}")
-    return config
-
-
 def from_mapping(data: dict[str, Any], origin: str) -> TrainConfig:
     """Build and validate a config from a mapping (a parsed TOML file); `origin` names it in errors."""
     try:
-        built = _build(TrainConfig, data, "(top level)")
-    except _KeyProblem as problem:
-        raise ConfigError(f"{origin}: {problem}") from None
-    return validate(built, origin)
+        return TrainConfig.model_validate(data)
+    except ValidationError as error:
+        location, problem = first_problem(error)
+        raise ConfigError(f"{origin}: key {dotted(location)}: {problem}" if location else f"{origin}: {problem}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -333,38 +217,13 @@ def apply_overrides(config: TrainConfig, assignments: list[str]) -> TrainConfig:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Writing the resolved config (tomllib reads only; this writer covers the shapes TrainConfig uses)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # JSON strings are valid TOML basic strings
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else json.dumps(key)
+# Writing the resolved config
 
 
 def to_toml(config: TrainConfig) -> str:
-    """The resolved config as TOML text, loadable again with load_config."""
-    data = config.to_dict()
-    lines = ["# Resolved uir training config (written by `uir train`; pass it back with --config)."]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for table, values in data.items():
-        if not isinstance(values, dict):
-            continue
-        lines.append(f"\n[{table}]")
-        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in values.items()]
-    return "\n".join(lines) + "\n"
+    """The resolved config as TOML text, loadable again with load_config (floats written by repr: exact)."""
+    header = "# Resolved uir training config (written by `uir train`; pass it back with --config).\n"
+    return header + tomli_w.dumps(config.to_dict())
 
 
 def known_types(config: TrainConfig) -> tuple[str, ...]:

@@ -106,3 +106,64 @@ def test_a_run_folder_reuses_its_saved_config(tmp_path: Path):
     (run / "checkpoints" / "step-00000010").mkdir(parents=True)
     (run / "checkpoints" / "step-00000010" / "meta.json").write_text("{}")
     assert resolve_run_config(run).run.seed == 11
+
+
+def test_round_trip_is_exact_for_awkward_values(tmp_path: Path):
+    # RUN_DIR/config.toml is read back on resume and compared key by key: any drift refuses the resume.
+    config = apply_overrides(load_preset("tiny-cpu"), [
+        'data.manifests=["C:\\\\data\\\\a b", "quote\\"d", "naïve/ünïcode", "tab\\tand\\nnewline"]',
+        "optim.lr_backbone=0.30000000000000004", "optim.min_lr=1e-300", "optim.betas=[0.9, 0.999]",
+        'model.kwargs={width = 8, "odd key" = 1.5, nested = {flag = true, sizes = [1, 2]}}',
+        "data.repeat_factors={gn = 2}",
+    ])
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(config), encoding="utf-8")
+    loaded = load_config(path)
+    assert loaded == config and loaded.to_dict() == config.to_dict()
+    assert loaded.data.manifests[0] == "C:\\data\\a b" and loaded.optim.lr_backbone == 0.1 + 0.2
+    assert loaded.model.kwargs["nested"] == {"flag": True, "sizes": [1, 2]} and loaded.data.repeat_factors == {"GN": 2}
+    assert to_toml(loaded) == path.read_text(encoding="utf-8")  # a second write is byte-identical
+
+
+def test_a_config_written_by_the_previous_writer_still_loads(tmp_path: Path):
+    # Run folders written before tomli-w hold inline tables; resuming them must keep working.
+    path = tmp_path / "config.toml"
+    path.write_text('stage = "finetune"\n\n[model]\nname = "nafnet"\nkwargs = {width = 8, enc_blk_nums = [1, 1]}\n'
+                    '\n[data]\nrepeat_factors = {GN = 5}\ntypes = ["GN"]\n\n[optim]\nbetas = [0.9, 0.99]\n',
+                    encoding="utf-8")
+    config = load_config(path)
+    assert config.model.kwargs == {"width": 8, "enc_blk_nums": [1, 1]} and config.data.repeat_factors == {"GN": 5}
+    assert config.optim.betas == [0.9, 0.99] and config.stage == "finetune"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[optim]\nlr_backbon = 1e-4\n", "key optim: unknown key(s) ['lr_backbon'] (did you mean 'lr_backbone'?); "
+         "known keys: ['betas', 'ema_decay', 'grad_clip', 'lr_backbone', 'lr_heads', 'min_lr', 'schedule_finetune', "
+         "'schedule_pretrain', 'warmup_steps', 'weight_decay']"),
+        ("colour = 1\n", "unknown key(s) ['colour']; known keys: "
+         "['data', 'finetune', 'model', 'optim', 'pretrain', 'run', 'stage']"),
+        ('[run]\ndevice = "gpu"\n', "key run.device: must be one of ('auto', 'cpu', 'cuda'), got 'gpu'"),
+        ("[run]\ncompile = 1\n", "key run.compile: expected true or false, got 1"),
+        ("[run]\nsteps = 0\n", "key run.steps: must be positive, got 0"),
+        ('[data]\ncrop_size = "256"\n', "key data.crop_size: expected an integer, got '256'"),
+        ("[optim]\nbetas = [0.9]\n", "key optim.betas: must hold at least 2 item(s), got [0.9]"),
+        ('[optim]\nbetas = [0.9, "a"]\n', "key optim.betas[1]: expected a number, got 'a'"),
+        ("[pretrain]\nmask_ratio = 1.0\n", "key pretrain.mask_ratio: must be < 1.0, got 1.0"),
+        ("[data]\ncrop_size = 72\n", "key data.crop_size: 72 is not a multiple of pretrain.mask_patch (16); "
+         "masks must tile the crop"),
+        ("data = 3\n", "key data: expected a table, got 3"),
+    ],
+)
+def test_bad_config_messages_in_full(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_type_names_are_canonical_abbrevs():
+    config = apply_overrides(load_preset("tiny-cpu"), ['data.types=["j", "gn"]', "data.repeat_factors={rs = 3}"])
+    assert config.data.types == ["J", "GN"] and config.data.repeat_factors == {"RS": 3}
