@@ -395,9 +395,13 @@ def collate_pairs(samples: list[dict]) -> dict:
 
 
 def worker_init(_worker_id: int, parent_pid: int | None = None) -> None:
-    """One thread per DataLoader worker (the workers already run in parallel); die with the parent."""
+    """One thread per DataLoader worker (the workers already run in parallel); die with the parent.
+
+    OpenCV's thread count is set to 1 in the parent before the fork (make_loader): calling
+    cv2.setNumThreads in a forked child whose parent had used OpenCV's thread pool deadlocks in
+    pthread_cond_destroy (seen with gdb), so the children inherit the setting instead.
+    """
     torch.set_num_threads(1)
-    cv2.setNumThreads(1)
     die_with_parent(parent_pid)
 
 
@@ -421,6 +425,8 @@ def die_with_parent(parent_pid: int | None = None) -> None:
 
 def make_loader(dataset: TrainPairs, batch_sampler, workers: int) -> torch.utils.data.DataLoader:
     """A DataLoader over a StepSampler; decoding happens in `workers` processes (0: in this process)."""
+    if workers:
+        cv2.setNumThreads(1)  # the workers inherit it (see worker_init); this process decodes nothing then
     return torch.utils.data.DataLoader(
         dataset,
         batch_sampler=batch_sampler,

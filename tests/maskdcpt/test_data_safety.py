@@ -112,3 +112,25 @@ def test_data_workers_die_with_a_parent_killed_by_sigkill(tmp_path: Path):
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers)
+
+
+AFTER_OPENCV_THREADS = r"""
+import sys
+import cv2, numpy as np
+from maskdcpt.data import ClassMap, TrainPairs, make_loader, open_index
+from maskdcpt.sampling import StepSampler, repeat_counts
+
+cv2.setNumThreads(2)
+for _ in range(20):  # start OpenCV's thread pool in the parent, as decoding or writing images does
+    cv2.GaussianBlur(np.zeros((1024, 1024, 3), np.float32), (0, 0), 3)
+index = open_index([sys.argv[1]], "train")
+sampler = StepSampler(repeat_counts(index.degradations, {}), 2, seed=0, end_step=2)
+print(sum(len(b["lq"]) for b in make_loader(TrainPairs(index, ClassMap.from_index(index), 32, 0), sampler, 1)))
+"""
+
+
+def test_data_workers_start_after_the_parent_used_opencv_threads(tmp_path: Path):
+    dataset = write_toy_dataset(tmp_path / "ds", scenes=2, val_scenes=1)
+    done = subprocess.run([sys.executable, "-c", AFTER_OPENCV_THREADS, str(dataset)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0 and done.stdout.split() == ["4"], done.stderr[-2000:]
