@@ -98,9 +98,10 @@ def write_finished_root(out: Path, prepared) -> None:
     (out / "manifest").mkdir()
     parts: dict[int, bytes] = {}
     plan = prepared.plan
+    packing = plan.packing_hash
     for task in plan.tasks:
         counts = Counter(f"{s.degradation}/{u.split}" for u in task.units for s in u.samples)
-        result = TaskResult(task.index, task.n_samples, task.n_samples, dict(counts), [], plan.packing_hash,
+        result = TaskResult(task.index, task.n_samples, task.n_samples, dict(counts), [], packing,
                             task.first_sample, task.last_sample)  # fmt: skip
         marker_path(out, task.index).write_text(json.dumps(result.__dict__, sort_keys=True))
         if task.n_samples not in parts:

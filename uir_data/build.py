@@ -117,6 +117,11 @@ def _make_plan(
     resolved = resolve(recipe, sources_root=sources_root, overrides=overrides or {}, allow_missing=allow_missing)
     unsplit = [item.group_id for items in resolved.clean_by_block for item in items if item.split is None]
     split_of = assign_splits(unsplit, recipe.split_fractions)
+    # Published pairs first, then their listing is dropped: at full size it is the largest (~1 KB per pair
+    # with its two Paths) and need not coexist with the synthetic units. The plan's order stays synthetic
+    # units, then paired ones.
+    paired = paired_units(resolved.pairs)
+    resolved.pairs.clear()
     merged: dict[str, Unit] = {}
     for block, items in zip(recipe.synthetic, resolved.clean_by_block, strict=True):
         for unit in synthetic_units(items, block, recipe, split_of):
@@ -124,11 +129,11 @@ def _make_plan(
                 previous = merged[unit.gt_path]
                 unit = replace(previous, samples=previous.samples + unit.samples)
             merged[unit.gt_path] = unit
-    units = list(merged.values()) + paired_units(resolved.pairs)
+    units = list(merged.values()) + paired
     missing, problems = [name for name, _ in resolved.missing], resolved.problems
     # The listings (~1 KB per pair with their Paths) are not needed past here: freed before the plan's
     # largest transient structures (the uniqueness check, the hash) so they never coexist.
-    del resolved, merged, split_of, unsplit
+    del resolved, merged, split_of, unsplit, paired
     units = limit_units(units, limit)
     check_unique(units)
     pairs_per_task = resolve_pairs_per_task(units, pairs_per_task)
