@@ -34,13 +34,13 @@ def measure(index, blocks, window: int, batches: int, workers: int, crop: int) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenes", type=int, default=60)
-    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--scenes", type=int, default=120)
+    parser.add_argument("--batches", type=int, default=12)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--window", type=int, default=8)
     parser.add_argument("--crop", type=int, default=256)
-    parser.add_argument("--row-group-rows", type=int, default=20,
-                        help="rows per row group of the export (small, so that a small set has many groups, as a real one does)")
+    parser.add_argument("--row-group-rows", type=int, default=100,
+                        help="rows per row group of the export (uir push-to-hub writes up to 100)")
     args = parser.parse_args()
     import torch
 
