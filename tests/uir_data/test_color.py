@@ -38,6 +38,8 @@ def test_srgb8_table_equals_the_float_path_on_an_odd_sized_image():
     assert fast.dtype == np.float32
     assert np.array_equal(fast, srgb_to_linear(to_float(image)))
     assert SRGB8_TO_LINEAR[0] == 0 and abs(SRGB8_TO_LINEAR[255] - 1) < 1e-6
+    for odd in (image[:1, :1], image[::2, 1::3], image[0]):  # tiny, strided, 2-D
+        assert np.array_equal(srgb8_to_linear(odd), srgb_to_linear(to_float(odd))), odd.shape
 
 
 def test_fused_quantiser_equals_the_float_path_at_every_step_edge():

@@ -55,12 +55,16 @@ def linear_to_srgb(image: np.ndarray) -> np.ndarray:
 # Linear light of every uint8 code, computed by the float path itself (so equal to it by construction).
 _CODES = np.arange(256, dtype=np.uint8).reshape(1, 256, 1).repeat(3, axis=2)
 SRGB8_TO_LINEAR = np.ascontiguousarray(srgb_to_linear(to_float(_CODES))[0, :, 0])
+_LUT_ROW = SRGB8_TO_LINEAR.reshape(1, 256)
 
 
 def srgb8_to_linear(image: np.ndarray) -> np.ndarray:
     """uint8 sRGB -> float32 linear light; the same values as srgb_to_linear(to_float(image))."""
     if image.dtype != np.uint8:
         raise TypeError(f"expected a uint8 image, got {image.dtype}")
+    if image.ndim == 3 and 1 <= image.shape[2] <= 4 and image.size:
+        # cv2.LUT (float32 table, one per channel alike) is ~3x faster than np.take on uint8 indices.
+        return cv2.LUT(np.ascontiguousarray(image), _LUT_ROW).reshape(image.shape)
     return np.take(SRGB8_TO_LINEAR, image)
 
 
