@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +63,14 @@ def connect() -> Any:
     except ModuleNotFoundError:
         raise UsageError("--executor ray needs Ray: pip install 'ray[default]' (or use --executor local)") from None
     if not ray.is_initialized():
+        # ray.init installs a C-level SIGTERM handler that logs and exits with status 15; the build's own
+        # (cancel the tasks in flight, say how to resume, exit 130) must stay in charge.
+        main = threading.current_thread() is threading.main_thread()
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
         ray.init(log_to_driver=False)
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
     return ray
 
 
@@ -201,7 +210,10 @@ def run_tasks_on_ray(
             while queue and len(in_flight) < window:
                 task = queue.pop()
                 in_flight[remote_run.remote(task, context_ref)] = task
-            done, _ = ray.wait(list(in_flight), num_returns=1)
+            # A timeout, so that Ctrl-C and SIGTERM (KeyboardInterrupt) are seen within a second.
+            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
+            if not done:
+                continue
             task = in_flight.pop(done[0])
             try:
                 result, worker = ray.get(done[0])

@@ -20,6 +20,9 @@ from uir_data.ray_executor import RayTaskFailedError, WorkerInfo, run_tasks_on_r
 from uir_data.recipe import load_recipe
 from uir_data.task import TaskContext, marker_path, read_marker
 
+# Read when ray is imported: the node address is then 127.0.0.1, not this machine's network address.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 REPO = Path(__file__).resolve().parents[2]
 N_PHOTOS = 10
 PAIRS = N_PHOTOS * len(PIPELINE_TYPES) * 2
@@ -30,11 +33,10 @@ WORKER_TITLE = b"ray::_worker_run"  # Ray's process title of a worker while it r
 @pytest.fixture(scope="module")
 def cluster():
     """One local Ray cluster for the module: node address 127.0.0.1 (no cluster networking), 2 CPUs."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read when ray is imported: the node IP is 127.0.0.1
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     import ray
 
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    assert [node["NodeManagerAddress"] for node in ray.nodes()] == ["127.0.0.1"]
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -209,12 +211,24 @@ def test_killing_the_driver_mid_build_then_rerunning_has_no_duplicates_or_holes(
         sys.executable, "-m", "cli.main", "build-dataset", "--out", str(out), "--source", str(photos),
         "--types", ",".join(PIPELINE_TYPES), "--pairs-per-task", str(PAIRS_PER_TASK), "--executor", "ray", "--json",
     ]  # fmt: skip
-    driver = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 90
-    while len(list(out.glob("_tasks/task-*.json"))) < 2:
-        assert driver.poll() is None, driver.communicate()[1].decode()[-2000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+
+    def start_and_wait(markers: int) -> subprocess.Popen:
+        driver = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 90
+        while len(list(out.glob("_tasks/task-*.json"))) < markers:
+            assert driver.poll() is None, driver.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        return driver
+
+    driver = start_and_wait(1)  # SIGTERM (a scheduler's stop): tasks in flight cancelled, exit 130
+    driver.send_signal(signal.SIGTERM)
+    _, stderr = driver.communicate(timeout=30)
+    assert driver.returncode == 130, stderr.decode()[-2000:]
+    assert "interrupted:" in stderr.decode() and "rerun the same command to resume" in stderr.decode()
+    wait_until_idle()
+
+    driver = start_and_wait(len(list(out.glob("_tasks/task-*.json"))) + 1)  # kill -9 once it has built more
     driver.send_signal(signal.SIGKILL)
     assert driver.wait() == -signal.SIGKILL
     assert len(list(out.glob("_tasks/task-*.json"))) < PAIRS // PAIRS_PER_TASK, "the kill must land part-way"
