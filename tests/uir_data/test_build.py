@@ -400,3 +400,23 @@ def test_the_fast_plan_hash_equals_the_asdict_one_and_covers_every_field(tmp_pat
     record = _unit_record(paired)
     assert set(record) == {f.name for f in dataclasses.fields(Unit)} - {"gt_file"} | {"gt_size"}
     assert set(record["samples"][0]) == {f.name for f in dataclasses.fields(SampleSpec)} - {"lq_file"} | {"lq_size"}
+
+
+def test_seeding_from_a_uint32_array_equals_seeding_from_the_list_of_words():
+    """make_rng and sample_seed hand SeedSequence an array (faster): every draw must stay what the list gave."""
+    import random
+
+    from uir_data.seeding import _text_words, make_rng, sample_seed
+
+    chooser = random.Random(14)
+    for _ in range(300):
+        seed = chooser.choice([0, 1, 2**32 - 1, 2**32, chooser.getrandbits(63)])
+        keys = chooser.choice([("levels", f"g/{chooser.getrandbits(40)}", "GN"), (3, "op", 0), ()])
+        words = [seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF]
+        for key in keys:
+            words.extend(_text_words(key) if isinstance(key, str) else [key & 0xFFFFFFFF])
+        listed = np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+        assert (make_rng(seed, *keys).integers(0, 2**62, size=3) == listed.integers(0, 2**62, size=3)).all()
+        sample_id = f"d--s{chooser.getrandbits(20)}"
+        listed_seed = np.random.SeedSequence([seed & 0xFFFFFFFF, *_text_words(sample_id)])
+        assert sample_seed(seed, sample_id) == int(listed_seed.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
