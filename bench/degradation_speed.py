@@ -1,6 +1,9 @@
 """Degradation speed at equal work: every type and level vs a matched albumentations peer and a plain floor.
 
-Run: `python -m bench.degradation_speed [--reps 11] [--types GN,J] [--size 512]` (issue 13, item 2).
+Run: `python -m bench.degradation_speed [--reps 11] [--types GN,J] [--size 512] [--keep-freed-memory]`
+(issue 13, item 2). `--keep-freed-memory` first raises glibc's malloc thresholds
+(uir_data/degrade/allocator.py) for the whole process, peers and floors included, as a build worker that
+calls keep_freed_memory() runs; without it the process keeps the system default.
 
 Method: CPU time (`time.process_time`) on one thread, so other load on a shared machine slows every case
 alike instead of skewing the ratios. For each type, all its cases run interleaved round-robin in one
