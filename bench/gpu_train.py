@@ -10,11 +10,12 @@ markdown report on stdout and in DIR/gpu_train.md):
    channels_last.
 2. loader: bench.loader's img/s at 256 px crops with 4 workers, to compare with what one step consumes.
 3. uir train: a 200-step pre-training and a 200-step fine-tuning from it through the real CLI, on a
-   dataset this script writes (maskdcpt.toydata, 5 types, 320-448 px), with evaluation and checkpoints;
+   dataset this script writes (maskdcpt.toydata: GN, GB, J, H, LL at 320-448 px), with evaluation and checkpoints;
    then a 200-step fine-tuning from scratch and `uir evaluate` of both.
 4. torchrun: the same pre-training for 20 steps under `torchrun --nproc-per-node 1` (NCCL, DDP), eager
    and compiled.
-Exits with code 2 and one sentence when no CUDA device is present.
+Exits with code 2 and one sentence when no CUDA device is present. A CPU smoke run of sections 2-4
+(the plumbing, not the figures): python -m bench.gpu_train --cli-only --device cpu --preset tiny-cpu --steps 4
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ CONFIGS = {
     "restormer": dict(),
 }
 NUM_CLASSES = 5  # the 5D set: H, RS, GN, MB, LL
-TYPES = '["H","RS","GN","MB","LL"]'
+# The toy dataset's own five types (maskdcpt.toydata), each equally often: the preset's 5D type filter
+# and repeat factors are for the real 5D set.
+DATA = ("--set", "data.types=[]", "--set", "data.repeat_factors={}")
 
 
 def step_case(name: str, stage: str, batch: int, size: int, steps: int, compile_model: bool,
@@ -121,10 +124,13 @@ def run(argv: list[str], timeout: int, env: dict | None = None) -> dict:
             "stdout_tail": done.stdout[-3000:], "stderr_tail": done.stderr[-3000:]}
 
 
+SETTINGS = {"preset": "nafnet-5d", "device": "cuda", "steps": "200"}
+
+
 def train_cli(out: Path, dataset: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", "train", "--out", str(out), "--preset", "nafnet-5d", "--manifest",
-            str(dataset), "--set", f"data.types={TYPES}", "--set", "run.log_every=20", "--set", "run.eval_every=100",
-            "--set", "data.val_max_images=20", "--set", "data.workers=4", "--json", *extra]
+    return [sys.executable, "-m", "cli.main", "train", "--out", str(out), "--preset", SETTINGS["preset"], "--manifest",
+            str(dataset), "--device", SETTINGS["device"], *DATA, "--set", "run.log_every=20",
+            "--set", "run.eval_every=100", "--set", "data.val_max_images=20", "--set", "data.workers=4", "--json", *extra]
 
 
 def last_metrics(run_dir: Path) -> dict:
@@ -139,7 +145,7 @@ def last_metrics(run_dir: Path) -> dict:
 def section_cli(work: Path, quick: bool) -> dict:
     from maskdcpt.toydata import write_toy_dataset
 
-    steps = "40" if quick else "200"
+    steps = "40" if quick else SETTINGS["steps"]
     dataset = write_toy_dataset(work / "ds", scenes=40, sizes=(320, 448), val_scenes=4)
     results = {"loader": run([sys.executable, "-m", "bench.loader", "--workers", "4", "--batches", "30"], 600)}
     results["pretrain"] = run(train_cli(work / "pre", dataset, "--max-steps", steps), 900)
@@ -152,9 +158,9 @@ def section_cli(work: Path, quick: bool) -> dict:
         if (work / arm / "metrics.jsonl").is_file():
             results[f"metrics_{arm}"] = last_metrics(work / arm)
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "1", "-m",
-                "cli.main", "train", "--preset", "nafnet-5d", "--manifest", str(dataset), "--set",
-                f"data.types={TYPES}", "--set", "run.log_every=5", "--set", "run.eval_every=1000", "--max-steps", "20",
-                "--json"]
+                "cli.main", "train", "--preset", SETTINGS["preset"], "--manifest", str(dataset), "--device",
+                SETTINGS["device"], *DATA, "--set", "run.log_every=5", "--set",
+                "run.eval_every=1000", "--max-steps", str(min(20, int(SETTINGS["steps"]))), "--json"]
     results["torchrun_eager"] = run([*torchrun, "--out", str(work / "ddp")], 900)
     results["torchrun_compiled"] = run([*torchrun, "--out", str(work / "ddp_compiled"), "--set", "run.compile=true"], 900)
     return results
@@ -183,22 +189,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "gpu-results")))
     parser.add_argument("--quick", action="store_true", help="fewer variants and steps (a smoke run)")
+    parser.add_argument("--cli-only", action="store_true", help="skip the model-step section")
+    parser.add_argument("--preset", default="nafnet-5d")
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--steps", default="200")
     args = parser.parse_args()
-    if not torch.cuda.is_available():
+    SETTINGS.update(preset=args.preset, device=args.device, steps=args.steps)
+    if args.device == "cuda" and not torch.cuda.is_available():
         print("bench.gpu_train needs a CUDA device and torch sees none; run it on a GPU machine.", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    report: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__}
+    report: dict = {"device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+                    "torch": torch.__version__}
 
     def save() -> None:
         (args.out / "gpu_train.json").write_text(json.dumps(report, indent=1))
         (args.out / "gpu_train.md").write_text(markdown(report))
 
-    try:
-        report["steps"] = section_steps(args.quick)
-    except Exception:
-        report["steps_error"] = traceback.format_exc()[-3000:]
-    save()
+    if not args.cli_only:
+        try:
+            report["steps"] = section_steps(args.quick)
+        except Exception:
+            report["steps_error"] = traceback.format_exc()[-3000:]
+        save()
     with tempfile.TemporaryDirectory() as tmp:
         try:
             report["cli"] = section_cli(Path(tmp), args.quick)
