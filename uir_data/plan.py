@@ -375,14 +375,39 @@ def fingerprint(units: Sequence[Unit]) -> str:
     """Hash of everything that decides the output: units, samples and each source file's size."""
     digest = hashlib.sha256()
     for unit in units:
-        digest.update(json.dumps(_unit_record(unit), sort_keys=True).encode())
+        digest.update(_unit_json(unit).encode())
     return digest.hexdigest()[:16]
+
+
+_quote = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str (C version)
+
+
+def _unit_json(unit: Unit) -> str:
+    """`json.dumps(_unit_record(unit), sort_keys=True)`, written directly: keys in sorted order, default
+    separators. ~3x faster for ~2.5M samples; tests/uir_data/test_build.py compares the two strings."""
+    samples = []
+    for sample in unit.samples:
+        level = "null" if sample.level is None else int(sample.level)
+        params = "{}" if not sample.params else json.dumps(sample.params, sort_keys=True)
+        size = f'"lq_size": {_file_size(sample.lq_file)}, ' if sample.lq_file else ""
+        samples.append(
+            f'{{"degradation": {_quote(sample.degradation)}, "level": {level}, "lq_path": {_quote(sample.lq_path)}, '
+            f'{size}"origin": {_quote(sample.origin)}, "params": {params}, "sample_id": {_quote(sample.sample_id)}, '
+            f'"source_path": {_quote(sample.source_path)}, "variant": {int(sample.variant)}}}'
+        )
+    box = "null" if unit.box is None else json.dumps(list(unit.box))
+    return (
+        f'{{"box": {box}, "group_id": {_quote(unit.group_id)}, "gt_path": {_quote(unit.gt_path)}, '
+        f'"gt_size": {_file_size(unit.gt_file)}, "kind": {_quote(unit.kind)}, "license": {_quote(unit.license)}, '
+        f'"samples": [{", ".join(samples)}], "source_dataset": {_quote(unit.source_dataset)}, '
+        f'"source_path": {_quote(unit.source_path)}, "split": {_quote(unit.split)}}}'
+    )
 
 
 def _unit_record(unit: Unit) -> dict[str, Any]:
     """What `dataclasses.asdict(unit)` gives, with the source paths replaced by file sizes (moving the sources
     still resumes). Built by hand: asdict deep-copies every field and took 2 of the 4 minutes of a
-    2.5M-pair plan; tests/uir_data/test_build.py checks that both give the same hash."""
+    2.5M-pair plan. The hash itself is taken of `_unit_json`, the same text written directly."""
     samples = []
     for sample in unit.samples:
         record = {

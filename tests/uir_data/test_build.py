@@ -383,7 +383,7 @@ def test_the_fast_plan_hash_equals_the_asdict_one_and_covers_every_field(tmp_pat
     import dataclasses
 
     from uir_data.build import make_plan
-    from uir_data.plan import SampleSpec, Unit, _unit_record, fingerprint
+    from uir_data.plan import SampleSpec, Unit, _unit_json, _unit_record, fingerprint
     from uir_data.recipe import load_recipe
 
     recipe = load_recipe("demo").with_overrides(types=PIPELINE_TYPES, sources=(f"folder:{photo_folder}",))
@@ -396,7 +396,13 @@ def test_the_fast_plan_hash_equals_the_asdict_one_and_covers_every_field(tmp_pat
         box=(0, 0, 8, 8),
     )  # fmt: skip
     units.append(paired)
+    tiled = Unit(
+        "synthetic", "/nowhere/ä b.png", "gt/y/ä.png", "Y", "ä b.png", "g\"q", "CC-BY", "val",
+        (SampleSpec("y--ä", "GN", 3, 1, "lq/GN/y/ä.png", "generated", "ä b.png"),), box=(16, 0, 480, 480),
+    )  # fmt: skip
+    units.append(tiled)
     assert fingerprint(units) == _fingerprint_by_asdict(units)
+    assert all(_unit_json(u) == json.dumps(_unit_record(u), sort_keys=True) for u in units)
     record = _unit_record(paired)
     assert set(record) == {f.name for f in dataclasses.fields(Unit)} - {"gt_file"} | {"gt_size"}
     assert set(record["samples"][0]) == {f.name for f in dataclasses.fields(SampleSpec)} - {"lq_file"} | {"lq_size"}
