@@ -35,10 +35,13 @@ def cluster():
     """One local Ray cluster for the module: node address 127.0.0.1 (no cluster networking), 2 CPUs."""
     import ray
 
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     assert [node["NodeManagerAddress"] for node in ray.nodes()] == ["127.0.0.1"]
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
+    for sig, handler in handlers.items():  # ray.init replaced them at the C level: later tests get them back
+        signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="module")
