@@ -21,6 +21,9 @@ def command(
     limit: int = typer.Option(0, "--limit", help="Evaluate at most N pairs (0: all)."),
     crop: int = typer.Option(0, "--crop", help="Centre-crop pairs to N pixels (0: full images)."),
     device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Score a dataset whose build has not finished (refused by default)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
     """Score a checkpoint on a split, per degradation type."""
@@ -47,7 +50,7 @@ def command(
             raise UsageError(f"--types {types!r} names no type; give e.g. --types GN,J (or leave it out for all)")
     arch = load_config(config) if config else load_preset(preset) if preset else None
     restorer = load_restorer(checkpoint, weights=weights, config=arch)
-    index = open_index(manifest, split, wanted, limit)
+    index = open_index(manifest, split, wanted, limit, allow_incomplete=allow_incomplete)
     with progress_bar("evaluating") as progress:
         bar = progress.add_task("evaluating", total=len(index))
         result = evaluate(restorer, index, resolve_device(device), crop=crop, on_pair=lambda: progress.advance(bar))

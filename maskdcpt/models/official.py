@@ -9,6 +9,7 @@ maskdcpt.models.convert, so they load the same way.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,13 @@ def read_checkpoint(path: str | Path) -> dict:
 
             return dict(load_file(str(path), device="cpu"))
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # corrupt file, pickle that weights_only refuses, wrong format
+    except pickle.UnpicklingError:
+        # torch's own message advises weights_only=False, i.e. running code from the file: never pass that on.
+        raise OfficialWeightsError(
+            f"{path}: refused, it holds pickled objects other than tensors and plain containers; load only "
+            "checkpoints that hold weights (re-save the state dict alone with the code that wrote it)"
+        ) from None
+    except Exception as error:  # corrupt file, wrong format
         raise OfficialWeightsError(
             f"{path}: cannot read checkpoint ({type(error).__name__}: {error})"
         ) from error

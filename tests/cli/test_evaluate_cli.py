@@ -92,3 +92,32 @@ def test_limit_scores_exactly_that_many_pairs(pretrain_run: Path, dataset: Path,
     capsys.readouterr()
     assert main(["evaluate", str(pretrain_run), "--manifest", str(dataset), "--limit", "4", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["pairs"] == 4
+
+
+def test_an_unfinished_build_is_refused_unless_allowed(pretrain_run: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture):
+    from testkit import PIPELINE_TYPES, smooth_photo, write_rgb
+
+    from uir_data.build import build_dataset
+
+    for index in range(4):
+        write_rgb(tmp_path / "photos" / f"img{index}.png", smooth_photo(index, 48, 64))
+    partial = tmp_path / "partial"
+    build_dataset(partial, "demo", sources=(str(tmp_path / "photos"),), types=PIPELINE_TYPES, workers=1,
+                  pairs_per_task=4, task_index=1, num_tasks=2)  # one task of two: half the pairs
+    capsys.readouterr()
+    args = ["evaluate", str(pretrain_run), "--manifest", str(partial), "--split", "train", "--device", "cpu"]
+    assert main(args) == 1
+    assert "incomplete: 8 of 16 pairs" in capsys.readouterr().err
+    assert main([*args, "--allow-incomplete", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs"] > 0
+
+
+def test_a_pickled_object_checkpoint_is_refused_without_unsafe_advice(dataset: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture):
+    hostile = tmp_path / "hostile.pth"
+    torch.save({"params": {"weight": torch.zeros(1)}, "extra": Path("x")}, hostile)  # a Path needs a real unpickle
+    capsys.readouterr()
+    assert main(["evaluate", str(hostile), "--manifest", str(dataset), "--preset", "tiny-cpu"]) == 1
+    err = capsys.readouterr().err
+    assert str(hostile) in err and "refused" in err and "weights_only" not in err
