@@ -185,4 +185,5 @@ def _measure(estimate: BuildEstimate, prepared: PreparedBuild, units: list[Unit]
     estimate.bytes_estimate = round(lq_total + gt_total + manifest_bytes)
     # Each sampled pair paid for decoding and storing its own GT; a real task does that once per image,
     # so this errs high for recipes with many pairs per image.
-    estimate.core_hours_estimate = round(cpu_total / 3600, 4)
+    # Three significant digits, not four decimals: a small plan's 0.00003 core-hours must not print as 0.
+    estimate.core_hours_estimate = float(f"{cpu_total / 3600:.3g}")
