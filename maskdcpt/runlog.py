@@ -111,14 +111,14 @@ class ProgressLine:
             sys.stderr.write("\r\x1b[2K" + text)
             sys.stderr.flush()
         else:
-            self.console.print(text, highlight=False, soft_wrap=True)
+            self.console.print(text, highlight=False, soft_wrap=True, markup=False)  # paths print as typed
 
     def message(self, text: str) -> None:
         if not self.enabled:
             return
         if self.live:
             sys.stderr.write("\r\x1b[2K")
-        self.console.print(text, highlight=False, soft_wrap=True)
+        self.console.print(text, highlight=False, soft_wrap=True, markup=False)  # paths print as typed
 
     def close(self) -> None:
         if self.enabled and self.live:

@@ -24,3 +24,16 @@ def test_without_tensorboard_installed_the_log_is_metrics_jsonl_alone(tmp_path: 
     assert log.read() == [{"kind": "train", "step": 1, "loss": 1.0}]
     installed = importlib.util.find_spec("tensorboard") is not None
     assert (tmp_path / TENSORBOARD_DIR).is_dir() == installed
+
+
+def test_console_messages_print_paths_literally():
+    import io
+
+    from rich.console import Console
+
+    from maskdcpt.runlog import ProgressLine
+
+    buffer = io.StringIO()
+    line = ProgressLine(10, enabled=True, console=Console(file=buffer, width=200))
+    line.message("resumed from runs/data[red]/[/x]step-5")  # rich markup would eat '[red]' and crash on '[/x]'
+    assert buffer.getvalue() == "resumed from runs/data[red]/[/x]step-5\n"
