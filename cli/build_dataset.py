@@ -22,9 +22,15 @@ def command(
     sources_root: Path | None = typer.Option(None, "--sources-root", help="Folder holding one sub-folder per dataset."),
     types: str | None = typer.Option(None, "--types", help="Comma-separated type abbreviations, e.g. GN,J (default: the recipe's)."),
     seed: int | None = typer.Option(None, "--seed", help="Global seed (default: the recipe's)."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: all cores)."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Worker processes (default: all cores); --executor ray uses every CPU of its cluster instead."
+    ),
     limit: int | None = typer.Option(None, "--limit", help="Build only the first N pairs of the plan."),
-    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    executor: str = typer.Option(
+        "local",
+        "--executor",
+        help="local (process pool) or ray (the cluster at RAY_ADDRESS, else a local one; docs/cluster.md).",
+    ),
     task_index: int | None = typer.Option(None, "--task-index", help="Array-job mode: this job's index."),
     num_tasks: int | None = typer.Option(None, "--num-tasks", help="Array-job mode: number of jobs."),
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Build without datasets that are not found."),
