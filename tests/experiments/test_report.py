@@ -1,0 +1,58 @@
+"""experiments/report.py: mean ± std over seeds, paired deltas, tables and plots from `uir evaluate` JSON."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+
+from experiments.report import aggregate, markdown_tables, mean_std, write_plots
+from maskdcpt.runlog import MetricsLog
+
+
+def scores(psnr_by_type: dict[str, float]) -> dict:
+    types = {t: {"count": 4, "psnr": p, "ssim": 0.5, "psnr_input": 20.0, "ssim_input": 0.4}
+             for t, p in psnr_by_type.items()}
+    mean = {k: sum(v[k] for v in types.values()) / len(types) for k in ("psnr", "ssim", "psnr_input", "ssim_input")}
+    return {"pairs": 8, "types": types, "mean": mean}
+
+
+def write_runs(out, seeds):
+    pre = out / "runs" / "pretrain"
+    pre.mkdir(parents=True)
+    for step in (100, 200):
+        MetricsLog(pre).append({"kind": "train", "step": step, "acc": step / 400, "loss": 1.0})
+        MetricsLog(pre).append({"kind": "val", "step": step, "accuracy": step / 250, "psnr": 15.0,
+                                "types": {"GN": {"accuracy": 0.5}, "LL": {"accuracy": 1.0}}})
+    for arm in ("pretrained", "scratch"):
+        for seed in range(seeds):
+            run = out / "runs" / f"ft-{arm}-s{seed}"
+            run.mkdir(parents=True)
+            for step in (100, 200):
+                MetricsLog(run).append({"kind": "val", "step": step, "psnr": 20 + step / 100 + seed,
+                                        "psnr_input": 19.5})
+
+
+def test_mean_std_is_the_sample_std():
+    assert mean_std([1.0, 2.0, 3.0]) == {"mean": 2.0, "std": 1.0, "values": [1.0, 2.0, 3.0]}
+    assert mean_std([4.0])["std"] == 0.0
+
+
+def test_aggregate_tables_and_plots(tmp_path):
+    write_runs(tmp_path, seeds=2)
+    results = aggregate(tmp_path, {
+        "ft-scratch-s0": scores({"GN": 22.0, "LL": 18.0}), "ft-scratch-s1": scores({"GN": 24.0, "LL": 18.0}),
+        "ft-pretrained-s0": scores({"GN": 23.0, "LL": 19.0}), "ft-pretrained-s1": scores({"GN": 26.0, "LL": 19.0}),
+    }, seeds=2, pretrain_steps=200, finetune_steps=50)
+    table = results["table"]
+    assert table["scratch"]["GN"]["psnr"]["mean"] == 23.0
+    assert table["delta_psnr"]["GN"]["values"] == [1.0, 2.0]  # paired by seed
+    assert table["delta_psnr"]["mean"]["mean"] == pytest.approx(1.25)
+    assert results["pretrain"]["final_val_accuracy"] == 0.8
+    assert results["pretrain"]["final_val_accuracy_per_type"] == {"GN": 0.5, "LL": 1.0}
+    assert results["finetune_steps"] == {"pretrained": 50, "scratch": 250} and results["val_input_psnr"] == 19.5
+    text = markdown_tables(results)
+    assert "| GN | 20.00 | 23.00 ± 1.41 | 24.50 ± 2.12 | 1.50 ± 0.71 |" in text
+    assert "| accuracy | 40.0% | 80.0% |" in text
+    written = write_plots(results, tmp_path / "plots")
+    assert [p.name for p in written] == ["pretrain_accuracy.png", "finetune_psnr.png"]
+    assert cv2.imread(str(written[1])).shape == (380, 2 * 560, 3)
