@@ -7,7 +7,7 @@ STAMP := $(VENV)/.uir-installed
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test lint bench gallery docs clean
+.PHONY: setup demo test lint bench gallery closeups docs experiment clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,16 @@ bench: setup
 gallery: setup
 	$(BIN)/uir gallery docs/gallery.png --thumb 80
 
+closeups: setup
+	$(BIN)/uir gallery docs/closeups --closeups
+
 docs: setup
 	$(BIN)/uir degradations --levels --markdown > docs/degradations.md
 
+# Pre-train vs scratch on Debian wallpaper photos (about an hour on 2 CPU cores): docs/experiments.md.
+experiment: setup
+	bash experiments/fetch_photos.sh out/photos
+	nice -n 5 $(BIN)/python -m experiments.pretrain_vs_scratch --photos out/photos --out out/experiment --docs docs/experiments
+
 clean:
-	rm -rf demo-dataset demo-run .pytest_cache
+	rm -rf demo-dataset demo-run out .pytest_cache
