@@ -48,8 +48,13 @@ def read_checkpoint(path: str | Path) -> dict:
 
             return dict(load_file(str(path), device="cpu"))
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        # torch's own message advises weights_only=False, i.e. running code from the file: never pass that on.
+    except pickle.UnpicklingError as error:
+        # torch wraps every unpickling failure in advice to pass weights_only=False: never repeat it.
+        if "Unsupported global" not in str(error):  # not a class refused, just bytes torch cannot parse
+            raise OfficialWeightsError(
+                f"{path}: cannot read checkpoint (not a PyTorch or safetensors file, or damaged); "
+                "download or export it again"
+            ) from None
         raise OfficialWeightsError(
             f"{path}: refused, it holds pickled objects other than tensors and plain containers; load only "
             "checkpoints that hold weights (re-save the state dict alone with the code that wrote it)"
