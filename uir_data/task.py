@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from uir_data.atomic import write_bytes_atomic, write_text_atomic
+from uir_data.degrade.base import NearIdentityError
 from uir_data.degrade.registry import get_degradation
 from uir_data.image_io import RejectedImage, encode_png, fit_size, image_size, read_source, sha256_hex
 from uir_data.manifest import MANIFEST_DIRNAME, rows_to_table, write_table
@@ -154,12 +155,16 @@ def _synthetic_rows(
     for sample in unit.samples:
         seed = sample_seed(context.seed, sample.sample_id)
         degradation = get_degradation(sample.degradation)
-        params = degradation.sample(make_rng(seed), sample.level, height, width)
+        try:  # the first draw is the plain sample(); a near-identity pair is redrawn (same seed, same bytes)
+            params, lq = degradation.degrade(clean, make_rng(seed), sample.level)
+        except NearIdentityError as problem:  # a flat image no draw of this level changes: not a training pair
+            rejected.append({**_rejection(unit, unit.gt_file, f"{sample.sample_id}: {problem}"), "pairs_lost": "1"})
+            continue
         if conversions:
             params = {**params, "input_conversions": list(conversions)}
         if unit.box is not None:  # where the GT comes from: replay starts from the GT file itself
             params = {**params, "source_box": list(unit.box), "source_scaled_to": list(scaled.shape[:2])}
-        lq_bytes = encode_png(degradation.apply(clean, params))
+        lq_bytes = encode_png(lq)
         write_bytes_atomic(out / sample.lq_path, lq_bytes)
         rows.append(_row(base, sample, params, seed, lq_bytes))
     return rows

@@ -426,3 +426,17 @@ def test_seeding_from_a_uint32_array_equals_seeding_from_the_list_of_words():
         sample_id = f"d--s{chooser.getrandbits(20)}"
         listed_seed = np.random.SeedSequence([seed & 0xFFFFFFFF, *_text_words(sample_id)])
         assert sample_seed(seed, sample_id) == int(listed_seed.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def test_a_flat_image_no_level_changes_is_rejected_per_pair_and_the_build_completes(tmp_path):
+    folder = tmp_path / "photos"
+    write_rgb(folder / "textured.png", smooth_photo(1, 64, 80))
+    write_rgb(folder / "flat.png", np.full((64, 80, 3), 128, np.uint8))  # any blur of a flat field is the field
+    summary = build_dataset(tmp_path / "out", "demo", sources=(str(folder),), types=("GB",), workers=1)
+    assert summary.complete
+    rows = read_manifest(tmp_path / "out").to_pylist()
+    assert rows and all("flat" not in row["source_path"] for row in rows)
+    lost = [r for r in summary.rejected if "flat.png" in r["file"]]
+    assert len(lost) == 2 and all("leaves this 80x64 image unchanged" in r["reason"] and r["pairs_lost"] == "1"
+                                  for r in lost)
+    assert verify_manifest(tmp_path / "out").ok
