@@ -7,7 +7,9 @@ then the accuracy on random 64 px crops of the val split. Three classifiers:
 - `maskdcpt`: the tiny-cpu NAFNet wrapped in MaskDCPT (the experiment's model), loss CE + `--l1` x L1;
   `--mask` is the mask ratio (0: no mask), `--no-ln` drops the classifier's channel LayerNorms;
 - `cnn`: conv3x3(3->16)-ReLU-conv3x3(16->32)-ReLU-global mean-linear on the LQ pixels;
-- `stats`: softmax regression on three statistics of each crop (grey mean, std, Laplacian std).
+- `stats`: softmax regression on three statistics of each crop (grey mean, std, Laplacian std);
+- `loader`: no training; 4 batches of the real training loader (TrainPairs + StepSampler, all types),
+  checks each crop's class against its row's degradation and prints the grey Laplacian std per class.
 
     python -m experiments.diagnose_classifier --data /tmp/uir-experiment/data --types GN,LL,J --arch cnn
 """
@@ -24,10 +26,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from maskdcpt.data import open_index, paired_random_crop, to_chw_float
+from maskdcpt.data import ClassMap, TrainPairs, make_loader, open_index, paired_random_crop, to_chw_float
 from maskdcpt.models import MaskDCPT
 from maskdcpt.models.classifier import ConvNorm
 from maskdcpt.models.registry import create_backbone
+from maskdcpt.sampling import StepSampler, repeat_counts
 
 CROP = 64
 BATCH = 8
@@ -53,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder with train/ and val/ dataset roots")
     parser.add_argument("--types", default="GN,LL,J")
-    parser.add_argument("--arch", choices=("maskdcpt", "cnn", "stats"), default="maskdcpt")
+    parser.add_argument("--arch", choices=("maskdcpt", "cnn", "stats", "loader"), default="maskdcpt")
     parser.add_argument("--mask", type=float, default=0.5)
     parser.add_argument("--l1", type=float, default=1.0)
     parser.add_argument("--no-ln", action="store_true")
@@ -64,6 +67,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
+    if args.arch == "loader":
+        check_loader(args.data / "train", args.seed)
+        return
     types = args.types.split(",")
     rng = np.random.default_rng(args.seed)
     train = open_index([args.data / "train"], "train", types)
@@ -137,6 +143,22 @@ def main() -> None:
         vlq, _, vy = batch(val, args.val_crops)
         logits, _ = forward(torch.from_numpy(np.stack([to_chw_float(im) for im in vlq])))
     report("val", types, vy, (logits.argmax(1).numpy() == vy))
+
+
+def check_loader(root: Path, seed: int) -> None:
+    index = open_index([root], "train")
+    classes = ClassMap.from_index(index)
+    sampler = StepSampler(repeat_counts(index.degradations, {}), BATCH, seed=seed, rank=0, world_size=1,
+                          start_step=0, end_step=4, blocks=None, window=1)
+    spread: dict[str, list[float]] = {}
+    for batch in make_loader(TrainPairs(index, classes, CROP, seed), sampler, 0):
+        for lq, cls, row in zip(batch["lq"], batch["cls"], batch["row"], strict=True):
+            name = classes.names[int(cls)]
+            if name != index.degradations[int(row)]:
+                raise SystemExit(f"row {int(row)} is {index.degradations[int(row)]} but was labelled {name}")
+            spread.setdefault(name, []).append(float(cv2.Laplacian(lq.mean(0).numpy(), cv2.CV_32F).std()))
+    print("labels match rows; grey Laplacian std per class: "
+          + ", ".join(f"{k} {min(v):.3f}-{max(v):.3f} (n {len(v)})" for k, v in sorted(spread.items())))
 
 
 def report(what: str, types: list[str], classes: np.ndarray, correct: np.ndarray, suffix: str = "") -> None:
