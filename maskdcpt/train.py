@@ -198,7 +198,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         val_index = open_index(config.data.manifests, config.data.val_split, config.data.types, config.data.val_max_images,
                                allow_incomplete=config.data.allow_incomplete)
     except DataError as problem:
-        progress.message(f"[yellow]no evaluation during training:[/] {problem}")
+        progress.message(f"no evaluation during training: {problem}")
     if config.data.batch_size % ctx.world_size:
         raise ConfigError(f"data.batch_size {config.data.batch_size} (global) is not divisible by {ctx.world_size} ranks")
 
@@ -238,7 +238,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     metrics = MetricsLog(run_dir, tensorboard=ctx.is_main)
     if resume_point is not None and latest is not None:
         for reason in resume_point.skipped:
-            progress.message(f"[yellow]skipped a damaged checkpoint:[/] {reason}")
+            progress.message(f"skipped a damaged checkpoint: {reason}")
         meta = resume_point.meta
         if meta["stage"] != stage or meta["classes"]["names"] != list(classes.names):
             raise ckpt.CheckpointError(
@@ -310,7 +310,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
         for report in batch["skipped"]:
             if report not in reported and ctx.is_main:
                 reported.add(report)
-                progress.message(f"[yellow]skipped unreadable pair:[/] {report}")
+                progress.message(f"skipped unreadable pair: {report}")
         lq = batch["lq"].to(device, non_blocking=True, memory_format=memory_format)
         gt = batch["gt"].to(device, non_blocking=True, memory_format=memory_format)
         train_model.train()
@@ -373,7 +373,7 @@ def _train(config: TrainConfig, run_dir: Path, ctx: dist_util.DistContext, stop_
     progress.close()
     in_sync = dist_util.replicas_in_sync(model, ctx)
     if not in_sync:
-        progress.message("[bold red]DDP replicas hold different weights[/]: check for rank-dependent code")
+        progress.message("DDP replicas hold different weights: check for rank-dependent code")
     final = ckpt.latest_checkpoint(run_dir)
     return {"run_dir": str(run_dir), "stage": stage, "step": end, "total_steps": total, "finished": end >= total,
             "world_size": ctx.world_size, "replicas_in_sync": in_sync,
