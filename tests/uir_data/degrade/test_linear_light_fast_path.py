@@ -1,4 +1,4 @@
-"""The uint8 fast path of the linear-light weather types gives the bytes of their float path (issue 13)."""
+"""The uint8 fast paths of the types give the bytes of their float path (issue 13)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uir_data.degrade.color import to_float, to_uint8
 from uir_data.degrade.registry import get_degradation
 from uir_data.seeding import make_rng
 
-FAST_PATH_TYPES = ("RS", "RD", "RSD", "S", "MR", "BR", "LHRS")
+FAST_PATH_TYPES = ("RS", "RD", "RSD", "S", "MR", "BR", "LHRS", "GN", "MB", "DB", "GB", "J", "LL", "BLN", "BJ")
 
 
 @pytest.mark.parametrize("abbrev", FAST_PATH_TYPES)

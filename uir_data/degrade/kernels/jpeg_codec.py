@@ -44,7 +44,7 @@ def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> byte
         raise ValueError(
             f"unknown chroma subsampling {subsampling!r}; expected one of {', '.join(SUBSAMPLING_FLAGS)}"
         )
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # the same channel swap, without NumPy's strided copy
     flags = [
         cv2.IMWRITE_JPEG_QUALITY,
         int(quality),
@@ -62,7 +62,7 @@ def decode_jpeg(data: bytes) -> np.ndarray:
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise RuntimeError("OpenCV failed to decode a JPEG image")
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def jpeg_roundtrip_uint8(

@@ -115,17 +115,19 @@ def add_poisson_noise(linear: np.ndarray, photons: float, seed: int, gray: bool 
 
 
 def add_salt_and_pepper(
-    image: np.ndarray, amount: float, seed: int, salt_ratio: float = 0.5, per_channel: bool = False
+    image: np.ndarray, amount: float, seed: int, salt_ratio: float = 0.5, per_channel: bool = False,
+    high: float = 1.0,
 ) -> np.ndarray:
-    """Set a fraction `amount` of pixels to 0 or 1; achromatic (whole pixel) or per channel."""
+    """Set a fraction `amount` of pixels to 0 or `high` (1 in float, 255 in uint8); whole pixel or per channel."""
     rng = noise_rng(seed, "salt-and-pepper")
     shape = image.shape if per_channel else image.shape[:2] + (1,)
     draw = rng.random(shape, dtype=np.float32)
+    if not per_channel:
+        draw = draw[..., 0]  # an (H, W) mask selects whole pixels; broadcasting it over channels is slow
     out = image.copy()
-    hit = draw < amount
     salt = draw < amount * salt_ratio  # the first salt_ratio share of hits turns white
-    np.copyto(out, np.float32(0.0), where=np.broadcast_to(hit & ~salt, out.shape))
-    np.copyto(out, np.float32(1.0), where=np.broadcast_to(salt, out.shape))
+    out[(draw < amount) & ~salt] = 0
+    out[salt] = high
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.defocus import disk_kernel
 from uir_data.degrade.kernels.filtering import PADDING_NAME, convolve
 from uir_data.degrade.kernels.lowlight import expand_light_sources
@@ -38,5 +38,14 @@ class DefocusBlur(Degradation):
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blur radiance with the disk and re-encode."""
-        radiance = expand_light_sources(srgb_to_linear(image), params["highlight_gain"])
-        return linear_to_srgb(convolve(radiance, disk_kernel(params["radius_px"])))
+        return linear_to_srgb(defocus_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same bytes through the uint8 sRGB tables (color.apply_in_linear_light)."""
+        return apply_in_linear_light(self, image, params, lambda linear: defocus_linear(linear, params))
+
+
+def defocus_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Expand light sources by the recorded gain and convolve with the pillbox (linear in, linear out)."""
+    radiance = expand_light_sources(linear, params["highlight_gain"])
+    return convolve(radiance, disk_kernel(params["radius_px"]))

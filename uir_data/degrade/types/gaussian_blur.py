@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_size, odd_size
 from uir_data.degrade.kernels.filtering import PADDING_NAME, apply_psf
 
@@ -129,3 +129,10 @@ class GaussianBlur(Degradation):
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Convolve with the recorded kernel."""
         return blur_image(image, params["kernel"], params["domain"])
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Linear-domain samples go through the uint8 sRGB tables (same bytes); sRGB ones as before."""
+        if params.get("domain") != "linear":
+            return super().apply(image, params)
+        kernel = build_kernel(params["kernel"])
+        return apply_in_linear_light(self, image, params, lambda linear: apply_psf(linear, kernel))

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, apply_uint8, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.noise import (
     add_poisson_noise,
     add_salt_and_pepper,
@@ -110,3 +110,17 @@ class GaussianNoise(Degradation):
                 image, params["amount"], params["seed"], params["salt_ratio"], params["per_channel"]
             )
         raise ValueError(f"GN: unknown noise kind {kind!r}")
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Poisson through the uint8 sRGB tables; salt-and-pepper directly on uint8 (0.0 and 1.0 encode to
+        0 and 255, untouched pixels round-trip exactly): the same bytes as the float path."""
+        if params.get("kind") == "poisson":
+            return apply_in_linear_light(
+                self, image, params,
+                lambda linear: add_poisson_noise(linear, params["photons"], params["seed"], params["gray"]),
+            )
+        if params.get("kind") == "salt_and_pepper":
+            return apply_uint8(self, image, params, lambda pixels: add_salt_and_pepper(
+                pixels, params["amount"], params["seed"], params["salt_ratio"], params["per_channel"], high=255
+            ))
+        return super().apply(image, params)

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.kernels.jpeg_codec import BLOCK, codec_info, jpeg_roundtrip
+from uir_data.degrade.color import apply_uint8
+from uir_data.degrade.kernels.jpeg_codec import BLOCK, codec_info, jpeg_roundtrip, jpeg_roundtrip_uint8
 
 QUALITIES = (95, 90, 80, 70, 60, 50, 40, 30, 20, 15, 10, 5)
 BENCHMARK_QUALITY = 50
@@ -61,3 +62,8 @@ class JPEGCompression(Degradation):
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Encode and decode (the codec rounds to 8 bits)."""
         return apply_jpeg(image, params)
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """uint8 straight through the codec: the float round trip around it is exact on 8-bit values."""
+        return apply_uint8(self, image, params, lambda pixels: jpeg_roundtrip_uint8(
+            pixels, params["quality"], params["subsampling"], tuple(params["grid_offset"])))

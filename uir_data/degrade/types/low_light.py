@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.lowlight import BASE_PHOTONS, READ_NOISE_ELECTRONS, apply_exposure
 from uir_data.degrade.types.motion_blur import LIGHT_SOURCE_SHARE
 from uir_data.seeding import draw_seed
@@ -48,12 +48,15 @@ class LowLight(Degradation):
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Darken in linear light, add sensor noise, re-encode to sRGB."""
-        dark = apply_exposure(
-            srgb_to_linear(image),
-            params["exposure"],
-            params["photons"],
-            params["read_noise"],
-            params["seed"],
-            params["keep_lights"],
-        )
-        return linear_to_srgb(dark)
+        return linear_to_srgb(expose_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same bytes through the uint8 sRGB tables (color.apply_in_linear_light)."""
+        return apply_in_linear_light(self, image, params, lambda linear: expose_linear(linear, params))
+
+
+def expose_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """The recorded exposure cut with sensor noise (linear in, linear out)."""
+    return apply_exposure(
+        linear, params["exposure"], params["photons"], params["read_noise"], params["seed"], params["keep_lights"]
+    )

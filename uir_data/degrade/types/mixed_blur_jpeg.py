@@ -11,7 +11,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
+from uir_data.degrade.color import apply_uint8, to_float, to_uint8
 from uir_data.degrade.kernels.filtering import PADDING_NAME
+from uir_data.degrade.kernels.jpeg_codec import jpeg_roundtrip_uint8
 from uir_data.degrade.types.gaussian_blur import blur_image, kernel_spec
 from uir_data.degrade.types.jpeg import apply_jpeg, sample_jpeg
 
@@ -52,3 +54,10 @@ class BlurJPEG(Degradation):
         """Blur, then compress."""
         blur, jpeg = params["ops"]
         return apply_jpeg(blur_image(image, blur["kernel"], blur["domain"]), jpeg)
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The blur in float, then uint8 straight through the codec (the float round trip around it is exact)."""
+        blur, jpeg = params["ops"]
+        return apply_uint8(self, image, params, lambda pixels: jpeg_roundtrip_uint8(
+            to_uint8(blur_image(to_float(pixels), blur["kernel"], blur["domain"])),
+            jpeg["quality"], jpeg["subsampling"], tuple(jpeg["grid_offset"])))

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.filtering import PADDING_NAME
 from uir_data.degrade.kernels.lowlight import (
     BASE_PHOTONS,
@@ -76,14 +76,17 @@ class BlurLowLightNoise(Degradation):
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blur radiance, cut the exposure with photon noise, encode to sRGB."""
-        blur, dark, noise = params["ops"]
-        radiance = blur_linear_light(srgb_to_linear(image), blur)
-        linear = apply_exposure(
-            radiance,
-            dark["exposure"],
-            noise["photons"],
-            noise["read_noise"],
-            noise["seed"],
-            keep_lights=False,
-        )
-        return linear_to_srgb(linear)
+        return linear_to_srgb(render_linear(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same bytes through the uint8 sRGB tables (color.apply_in_linear_light)."""
+        return apply_in_linear_light(self, image, params, lambda linear: render_linear(linear, params))
+
+
+def render_linear(linear: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Blur radiance, then cut the exposure with photon noise (linear in, linear out)."""
+    blur, dark, noise = params["ops"]
+    radiance = blur_linear_light(linear, blur)
+    return apply_exposure(
+        radiance, dark["exposure"], noise["photons"], noise["read_noise"], noise["seed"], keep_lights=False
+    )

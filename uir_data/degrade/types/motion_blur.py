@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import linear_to_srgb, srgb_to_linear
+from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
 from uir_data.degrade.kernels.filtering import PADDING_NAME, convolve
 from uir_data.degrade.kernels.lowlight import expand_light_sources
 from uir_data.degrade.kernels.motion import motion_kernel, shake_kernel
@@ -81,3 +81,7 @@ class MotionBlur(Degradation):
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blur in linear light; highlights saturate at the sRGB encode."""
         return linear_to_srgb(blur_linear_light(srgb_to_linear(image), params))
+
+    def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same bytes through the uint8 sRGB tables (color.apply_in_linear_light)."""
+        return apply_in_linear_light(self, image, params, lambda linear: blur_linear_light(linear, params))
