@@ -1,4 +1,4 @@
-"""Equal-work floors for bench.degradation_speed: each type's computation written plainly in NumPy/OpenCV.
+"""Equal-work floors for bench.degradations: each type's computation written plainly in NumPy/OpenCV.
 
 A floor takes the uint8 image and the params our type sampled (so it does the same amount of work: the same
 kernel sizes, layers, drops, qualities) and computes the pair the obvious way: float32 throughout, the sRGB

@@ -1,12 +1,18 @@
-"""Per-type degradation throughput at 512x512 on one core, next to the nearest albumentations 2.0.8 peer.
+"""Degradation speed at equal work: every type and level vs a matched albumentations peer and a plain floor.
 
-Run: `python -m bench.degradations [--reps N] [--types GN,J,...] [--size 512]`. For every type, every level
-is timed (sample + apply, uint8 in and out, median of N reps); the table gives the slowest level and the mean
-over levels in pairs/s, and the peer's images/s measured in the same process on the same image, with the
-ratio ours/peer. The peer is the closest single albumentations transform or a Compose of them; it often does
-less (no linear light, no recorded params), so the ratio is a cost comparison, not a like-for-like one.
-imagecorruptions is not installed in this environment (and 1.1.2 does not import on setuptools >= 81, see
-research/perf_baseline.md), so it is not compared here.
+Run: `python -m bench.degradations [--reps 11] [--types GN,J] [--size 512] [--keep-freed-memory]`
+(issue 13, item 2). `--keep-freed-memory` first raises glibc's malloc thresholds
+(uir_data/degrade/allocator.py) for the whole process, peers and floors included, as a build worker that
+calls keep_freed_memory() runs; without it the process keeps the system default.
+
+Method: CPU time (`time.process_time`) on one thread, so other load on a shared machine slows every case
+alike instead of skewing the ratios. For each type, all its cases run interleaved round-robin in one
+process (every round times every case once, in a rotated order) after two warm-up calls; a repetition
+repeats a case until it has used >= 20 ms, and the figure is the median per-call time over >= 11 rounds.
+Cases of a type: every level of ours (sample + apply, uint8 in and out, as a build makes a pair); the
+equal-work floor of every level (bench/degradation_floors.py: the same computation on the same params,
+written plainly); and, where albumentations 2.0.8 has the same operation, ours at matched parameters next
+to the peer at those parameters. The image is the astronaut photo (scikit-image) at size x size.
 """
 
 from __future__ import annotations
@@ -19,132 +25,205 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 os.environ["NO_ALBUMENTATIONS_UPDATE"] = "1"
 
 import argparse  # noqa: E402
+import math  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from skimage import data  # noqa: E402
 
+from bench.degradation_floors import DIFFERS, FLOORS, plain_pair  # noqa: E402
+from uir_data.degrade.allocator import keep_freed_memory  # noqa: E402
+from uir_data.degrade.kernels.blur_kernels import gaussian_size  # noqa: E402
 from uir_data.degrade.registry import get_degradation, implemented_types  # noqa: E402
 from uir_data.seeding import make_rng  # noqa: E402
 
 cv2.setNumThreads(1)
+MIN_REP_SECONDS = 0.02
+TARGET_PAIRS_PER_S = 25.0
 
 
-def _peers() -> dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]]:
-    """type abbrev -> (description, callable) of the nearest albumentations operation."""
+@dataclass
+class Matched:
+    """Ours at one level with params pinned to what the peer does, and the peer at the same parameters."""
+
+    level: str
+    pin: dict[str, Any]
+    peer_name: str
+    peer: Callable[[], Callable[[np.ndarray], np.ndarray]]
+    drop: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _albumentations(*transforms: Any) -> Callable[[np.ndarray], np.ndarray]:
     import albumentations as A
 
-    def compose(*transforms):
-        pipeline = A.Compose(list(transforms), seed=0)
-        return lambda image: pipeline(image=image)["image"]
+    pipeline = A.Compose(list(transforms), seed=0)
+    return lambda image: pipeline(image=image)["image"]
 
-    gamma_dark = A.RandomGamma(gamma_limit=(300, 300), p=1)  # darkening curve, the closest to low light
+
+def matched_peers() -> dict[str, list[Matched]]:
+    """type -> matched comparisons (albumentations 2.0.8 at the parameters of one of our levels)."""
+    import albumentations as A
+
+    k2 = gaussian_size(2.0)
     return {
-        "GN": ("GaussNoise std 0.1", compose(A.GaussNoise(std_range=(0.1, 0.1), p=1))),
-        "RN": (
-            "ISONoise shift .03 int .3",
-            compose(A.ISONoise(color_shift=(0.03, 0.03), intensity=(0.3, 0.3), p=1)),
-        ),
-        "MB": ("MotionBlur k=15", compose(A.MotionBlur(blur_limit=(15, 15), p=1))),
-        "DB": ("Defocus r=6 alias .5", compose(A.Defocus(radius=(6, 6), alias_blur=(0.5, 0.5), p=1))),
-        "GB": ("AdvancedBlur k=9", compose(A.AdvancedBlur(blur_limit=(9, 9), p=1))),
-        "J": ("ImageCompression q=30", compose(A.ImageCompression(quality_range=(30, 30), p=1))),
-        "H": ("RandomFog coef .5", compose(A.RandomFog(fog_coef_range=(0.5, 0.5), p=1))),
-        "RS": ("RandomRain default", compose(A.RandomRain(p=1))),
-        "RD": ("Spatter(rain)", compose(A.Spatter(mode="rain", p=1))),
-        "RSD": ("RandomRain + Spatter", compose(A.RandomRain(p=1), A.Spatter(mode="rain", p=1))),
-        "S": ("RandomSnow(texture)", compose(A.RandomSnow(method="texture", p=1))),
-        "LL": ("RandomGamma 3.0", compose(gamma_dark)),
-        "BJ": (
-            "GaussianBlur s=2 + JPEG q=50",
-            compose(
-                A.GaussianBlur(sigma_limit=(2, 2), blur_limit=0, p=1),
-                A.ImageCompression(quality_range=(50, 50), p=1),
-            ),
-        ),
-        "BR": ("MotionBlur + RandomRain", compose(A.MotionBlur(blur_limit=(15, 15), p=1), A.RandomRain(p=1))),
-        "BLN": (
-            "MotionBlur + Gamma + GaussNoise",
-            compose(
-                A.MotionBlur(blur_limit=(17, 17), p=1), gamma_dark, A.GaussNoise(std_range=(0.05, 0.05), p=1)
-            ),
-        ),
-        "LHRS": (
-            "Gamma + Fog + Rain + Snow",
-            compose(
-                gamma_dark, A.RandomFog(fog_coef_range=(0.3, 0.3), p=1), A.RandomRain(p=1), A.RandomSnow(p=1)
-            ),
-        ),
-        "DNBJ": (
-            "AdvancedBlur+Downscale+Noise+JPEG",
-            compose(
-                A.AdvancedBlur(p=1),
-                A.Downscale(scale_range=(0.5, 0.5), p=1),
-                A.GaussNoise(std_range=(0.05, 0.05), p=1),
-                A.ImageCompression(quality_range=(50, 50), p=1),
-            ),
-        ),
+        "GN": [
+            Matched("gaussian-s25", {}, "GaussNoise std 25/255 per channel",
+                    lambda: _albumentations(A.GaussNoise(std_range=(25 / 255, 25 / 255), per_channel=True, p=1))),
+            Matched("poisson-p100", {"gray": False}, "ShotNoise scale 1/100",
+                    lambda: _albumentations(A.ShotNoise(scale_range=(0.01, 0.01), p=1))),
+            Matched("salt-pepper-0.1", {"per_channel": False}, "SaltAndPepper 0.1, 1:1",
+                    lambda: _albumentations(A.SaltAndPepper(amount=(0.1, 0.1), salt_vs_pepper=(0.5, 0.5), p=1))),
+        ],
+        "GB": [
+            Matched("iso-s2", {"domain": "srgb"}, f"GaussianBlur σ 2 k {k2}",
+                    lambda: _albumentations(A.GaussianBlur(sigma_limit=(2, 2), blur_limit=(k2, k2), p=1))),
+        ],
+        "MB": [
+            Matched("len-17", {"kernel": "linear", "angle_deg": 30.0, "highlight_gain": 1.0}, "MotionBlur k 17",
+                    lambda: _albumentations(A.MotionBlur(blur_limit=(17, 17), p=1)), drop=("seed",)),
+        ],
+        "DB": [
+            Matched("r-6", {"highlight_gain": 1.0}, "Defocus r 6 alias 0.1",
+                    lambda: _albumentations(A.Defocus(radius=(6, 6), alias_blur=(0.1, 0.1), p=1))),
+        ],
+        "J": [
+            Matched("q30", {"grid_offset": [0, 0]}, "ImageCompression q 30",
+                    lambda: _albumentations(A.ImageCompression(quality_range=(30, 30), p=1))),
+            Matched("q50", {}, "ImageCompression q 50",
+                    lambda: _albumentations(A.ImageCompression(quality_range=(50, 50), p=1))),
+        ],
+        "BJ": [
+            Matched("s2-q50", {}, f"GaussianBlur σ 2 k {gaussian_size(2.0)} + ImageCompression q 50",
+                    lambda: _albumentations(A.GaussianBlur(sigma_limit=(2, 2), blur_limit=(k2, k2), p=1),
+                                            A.ImageCompression(quality_range=(50, 50), p=1))),
+        ],
     }
 
 
-def _median_seconds(call: Callable[[], object], reps: int) -> float:
-    call()  # warm-up: caches, lazy tables, first-call allocations
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def interleaved_medians(cases: dict[str, Callable[[], object]], reps: int) -> dict[str, float]:
+    """Median CPU seconds per call of every case, the cases timed round-robin in a rotated order."""
+    names = list(cases)
+    calls = {}
+    for name in names:
+        cases[name]()
+        started = time.process_time()
+        cases[name]()
+        calls[name] = max(1, math.ceil(MIN_REP_SECONDS / max(time.process_time() - started, 1e-6)))
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for round_index in range(reps):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            call, count = cases[name], calls[name]
+            started = time.process_time()
+            for _ in range(count):
+                call()
+            samples[name].append((time.process_time() - started) / count)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def _pair_call(degradation, level: int, image: np.ndarray) -> Callable[[], np.ndarray]:
-    """One pair as a build makes it: draw params for this level, then degrade the uint8 image."""
-    height, width = image.shape[:2]
+def _params(degradation: Any, level: int, size: int, pin: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
+    params = degradation.sample(make_rng(0, degradation.abbrev, level), level, size, size)
+    params.update(pin)
+    for key in drop:
+        params.pop(key, None)
+    return params
 
-    def pair() -> np.ndarray:
-        params = degradation.sample(make_rng(0, degradation.abbrev, level), level, height, width)
-        return degradation.apply(image, params)
 
-    return pair
+def bench_type(abbrev: str, image: np.ndarray, reps: int, matched: list[Matched]) -> dict[str, Any]:
+    """Time every level (ours and floor) and the matched comparisons of one type, interleaved."""
+    degradation = get_degradation(abbrev)
+    size = image.shape[0]
+    floor = FLOORS[abbrev]
+    names = [level.name for level in degradation.levels]
+    cases: dict[str, Callable[[], object]] = {}
+    for index, name in enumerate(names):
+        params = _params(degradation, index, size, {}, ())
+        cases[f"ours:{name}"] = lambda i=index: degradation.apply(
+            image, degradation.sample(make_rng(0, abbrev, i), i, size, size))
+        cases[f"floor:{name}"] = lambda p=params: plain_pair(floor, image, p)
+    for match in matched:
+        index = names.index(match.level)
+        pinned = _params(degradation, index, size, match.pin, match.drop)
+        peer = match.peer()
+        cases[f"matched:{match.level}"] = lambda i=index, m=match: degradation.apply(
+            image, _params(degradation, i, size, m.pin, m.drop))
+        cases[f"peer:{match.level}"] = lambda f=peer: f(image)
+        cases[f"mfloor:{match.level}"] = lambda p=pinned: plain_pair(floor, image, p)
+    seconds = interleaved_medians(cases, reps)
+    rate = {name: 1.0 / value for name, value in seconds.items()}
+    ours = [rate[f"ours:{n}"] for n in names]
+    vs_floor = [rate[f"ours:{n}"] / rate[f"floor:{n}"] for n in names]
+    slowest = int(np.argmin(ours))
+    worst_floor = int(np.argmin(vs_floor))
+    return {
+        "abbrev": abbrev, "levels": len(names), "names": names, "rate": rate, "ours": ours, "vs_floor": vs_floor,
+        "slowest": slowest, "worst_floor": worst_floor, "matched": matched,
+    }
+
+
+def report_type(result: dict[str, Any]) -> None:
+    names, rate = result["names"], result["rate"]
+    print(f"\n{result['abbrev']} ({result['levels']} levels)  differs: {DIFFERS[result['abbrev']]}")
+    print("| level | ours pairs/s | floor/s | ours/floor |")
+    print("|---|---|---|---|")
+    for name, ours, ratio in zip(names, result["ours"], result["vs_floor"], strict=True):
+        flag = "" if ours >= TARGET_PAIRS_PER_S else " (< 25/s)"
+        print(f"| {name} | {ours:,.1f}{flag} | {rate[f'floor:{name}']:,.1f} | {ratio:.2f} |")
+    for match in result["matched"]:
+        ours, peer, floor = (rate[f"{kind}:{match.level}"] for kind in ("matched", "peer", "mfloor"))
+        print(f"matched {match.level} {match.pin or ''}: ours {ours:,.1f}/s | {match.peer_name} {peer:,.1f}/s | "
+              f"ours/peer {ours / peer:.2f} | floor {floor:,.1f}/s | ours/floor {ours / floor:.2f}")
+
+
+def summary_rows(results: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        "| type | levels | ours slowest pairs/s (level) | ours mean pairs/s | ours/floor, worst level | "
+        "matched peer (albumentations 2.0.8) | peer/s | ours/s | ours/peer | ours/floor |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        names, rate = r["names"], r["rate"]
+        head = (f"| {r['abbrev']} | {r['levels']} | {r['ours'][r['slowest']]:,.1f} ({names[r['slowest']]}) | "
+                f"{np.mean(r['ours']):,.1f} | {r['vs_floor'][r['worst_floor']]:.2f} ({names[r['worst_floor']]}) |")
+        if not r["matched"]:
+            rows.append(head + " none at matched parameters | - | - | - | - |")
+        for match in r["matched"]:
+            ours, peer, floor = (rate[f"{kind}:{match.level}"] for kind in ("matched", "peer", "mfloor"))
+            rows.append(head + f" {match.peer_name} ({match.level}) | {peer:,.1f} | {ours:,.1f} | "
+                        f"{ours / peer:.2f} | {ours / floor:.2f} |")
+            head = "| | | | | |"
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=11)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--types", default="")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="call uir_data.degrade.allocator.keep_freed_memory() first, as a build worker should")
     args = parser.parse_args()
+    kept = args.keep_freed_memory and keep_freed_memory()
+    if args.reps < 11:
+        parser.error("the issue-13 method needs a median of at least 11 repetitions")
     image = cv2.resize(data.astronaut(), (args.size, args.size), interpolation=cv2.INTER_AREA)
     wanted = [t.strip().upper() for t in args.types.split(",") if t.strip()] or list(implemented_types())
-    peers = _peers()
-    print(
-        f"{args.size}x{args.size} RGB uint8, one thread, median of {args.reps} reps; pairs/s = 1 / (sample + apply)"
-    )
-    print("imagecorruptions: not installed here, not compared\n")
-    header = "| type | levels | ours min pairs/s (level) | ours mean pairs/s | peer (albumentations 2.0.8) | peer img/s | mean ours/peer |"
-    print(header)
-    print("|---|---|---|---|---|---|---|")
+    peers = matched_peers()
+    print(f"{args.size}x{args.size} RGB uint8, one thread, CPU time, median of {args.reps} interleaved rounds; "
+          "pairs/s = 1 / (sample + apply)")
+    print("allocator: " + ("glibc thresholds raised (keep_freed_memory), for every case alike" if kept
+                           else "system default (pass --keep-freed-memory for the tuned worker)"))
+    results = []
     for abbrev in wanted:
-        degradation = get_degradation(abbrev)
-        rates = []
-        for level in range(len(degradation.levels)):
-            rates.append(1.0 / _median_seconds(_pair_call(degradation, level, image), args.reps))
-        slowest = int(np.argmin(rates))
-        mean_rate = float(np.mean(rates))
-        if abbrev in peers:
-            name, peer = peers[abbrev]
-            peer_rate = 1.0 / _median_seconds(lambda peer=peer: peer(image), args.reps)
-            peer_cells = f"{name} | {peer_rate:,.0f} | {mean_rate / peer_rate:.2f}"
-        else:
-            peer_cells = "none (no such op) | - | -"
-        print(
-            f"| {abbrev} | {len(rates)} | {rates[slowest]:,.1f} ({degradation.levels[slowest].name}) | "
-            f"{mean_rate:,.1f} | {peer_cells} |",
-            flush=True,
-        )
+        results.append(bench_type(abbrev, image, args.reps, peers.get(abbrev, [])))
+        report_type(results[-1])
+    print("\nSummary (ours/floor: ours over the plain equal-work computation of the same params)")
+    print("\n".join(summary_rows(results)))
 
 
 if __name__ == "__main__":

@@ -90,7 +90,10 @@ def _worker_run(task: Task, context: TaskContext) -> tuple[TaskResult | TaskFail
     if _tasks_run_here == 0:  # first task of this process: one core per task, as in the local pool
         import cv2
 
+        from uir_data.degrade.allocator import keep_freed_memory
+
         cv2.setNumThreads(1)
+        keep_freed_memory()  # as a local pool worker: freed image buffers stay mapped (same bytes)
     _tasks_run_here += 1
     worker = WorkerInfo(task.index, socket.gethostname(), os.getpid(), _tasks_run_here)
     try:

@@ -3,7 +3,7 @@
 A pair allocates and frees a few dozen full-size float32 temporaries (3 MB each at 512²). glibc's malloc
 serves such blocks with mmap or trims the heap top on free, so the next pair touches fresh pages again:
 on the project's 2-core machine these page faults cost about a third of the CPU time of the weather types
-(measured with bench.degradation_speed). Raising the thresholds once per worker keeps the pages mapped;
+(measured with bench.degradations). Raising the thresholds once per worker keeps the pages mapped;
 values, bytes and determinism are unchanged. Call `keep_freed_memory()` at the start of a build worker or
 benchmark; it is a no-op off glibc.
 """
