@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# Pinned: this exact release installs the CPU wheel; a looser spec pulls a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,train,hub,ray]'
+	$(BIN)/pip install -q -e '.[dev,train,hub,ray,tensorboard]'
 	touch $(STAMP)
 
 setup: $(STAMP)

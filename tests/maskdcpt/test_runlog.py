@@ -37,3 +37,16 @@ def test_console_messages_print_paths_literally():
     line = ProgressLine(10, enabled=True, console=Console(file=buffer, width=200))
     line.message("resumed from runs/data[red]/[/x]step-5")  # rich markup would eat '[red]' and crash on '[/x]'
     assert buffer.getvalue() == "resumed from runs/data[red]/[/x]step-5\n"
+
+
+def test_with_tensorboard_installed_every_scalar_reaches_the_event_file(tmp_path: Path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    log = MetricsLog(tmp_path, tensorboard=True)
+    log.append({"kind": "train", "step": 1, "loss": 1.0})
+    log.append({"kind": "train", "step": 2, "loss": 0.5})
+    log.append({"kind": "val", "step": 2, "psnr": 21.5, "types": {"GN": {"count": 3, "psnr": 24.0}}})
+    events = EventAccumulator(str(tmp_path / TENSORBOARD_DIR))
+    events.Reload()
+    assert [(e.step, e.value) for e in events.Scalars("train/loss")] == [(1, 1.0), (2, 0.5)]
+    assert [(e.step, e.value) for e in events.Scalars("val/GN/psnr")] == [(2, 24.0)]
