@@ -5,7 +5,7 @@ of 8, AdamW, one thread) and prints the per-class training accuracy of the last 
 then the accuracy on random 64 px crops of the val split. Three classifiers:
 
 - `maskdcpt`: the tiny-cpu NAFNet wrapped in MaskDCPT (the experiment's model), loss CE + `--l1` x L1;
-  `--mask` is the mask ratio (0: no mask), `--no-ln` drops the classifier's channel LayerNorms;
+  `--mask` is the mask ratio (0: no mask), `--mask-patch` its patch size, `--no-ln` drops the classifier's channel LayerNorms;
 - `cnn`: conv3x3(3->16)-ReLU-conv3x3(16->32)-ReLU-global mean-linear on the LQ pixels;
 - `stats`: softmax regression on three statistics of each crop (grey mean, std, Laplacian std);
 - `loader`: no training; 4 batches of the real training loader (TrainPairs + StepSampler, all types),
@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--types", default="GN,LL,J")
     parser.add_argument("--arch", choices=("maskdcpt", "cnn", "stats", "loader"), default="maskdcpt")
     parser.add_argument("--mask", type=float, default=0.5)
+    parser.add_argument("--mask-patch", type=int, default=16)
     parser.add_argument("--l1", type=float, default=1.0)
     parser.add_argument("--no-ln", action="store_true")
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -107,7 +108,7 @@ def main() -> None:
     if args.arch == "cnn":
         model: nn.Module = SmallCNN(len(types))
     else:
-        model = MaskDCPT(create_backbone("nafnet", **TINY_CPU), len(types), mask_ratio=args.mask, mask_patch=16)
+        model = MaskDCPT(create_backbone("nafnet", **TINY_CPU), len(types), mask_ratio=args.mask, mask_patch=args.mask_patch)
         if args.no_ln:
             for module in model.classifier.modules():
                 if isinstance(module, ConvNorm):
