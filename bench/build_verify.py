@@ -2,7 +2,7 @@
 
 Build: `uir build-dataset` (sweep recipe, GN only: noise is what the floor does) on 24 crops (288x288) of
 the bundled photos, pairs/s per core, against the I/O floor: read + decode the source, add Gaussian noise
-with numpy, encode LQ and GT as PNG, write both, sha256 both (research/perf_baseline.md Table 3). Also 2
+with numpy, encode LQ and GT as PNG, write both, sha256 both. Also 2
 workers vs 1 (equal-sized sources, so the comparison measures scaling, not one large photo's tail).
 Verify: `uir verify-manifest` (hash + header decode of every file) against reading and hashing the same
 files. Run: `python -m bench.build_verify` (or `make bench`); `--verify-only` times verify alone, with the

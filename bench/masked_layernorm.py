@@ -28,7 +28,7 @@ from maskdcpt.models.layers import ChannelLayerNorm, channel_layer_norm, masked_
 MASK_PATCH, MASK_RATIO, EPS = 16, 0.5, 1e-5  # MaskDCPT defaults (paper Tables VII-VIII)
 # (batch, channels, size): level-1/level-2 NAFNet/Restormer feature maps at 128-256 px training crops.
 SHAPES = [(4, 32, 128), (4, 64, 128), (4, 32, 256), (4, 64, 256), (4, 128, 128)]
-# End-to-end configs: small ones on CPU; the official ones (research/paper.md §2) on a GPU.
+# End-to-end configs: small ones on CPU; the official ones (the MaskDCPT paper) on a GPU.
 SMALL_CONFIGS = {
     "nafnet": dict(width=16, enc_blk_nums=[1, 1, 1, 1], middle_blk_num=1, dec_blk_nums=[1, 1, 1, 1]),
     "restormer": dict(dim=16, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 2, 2]),

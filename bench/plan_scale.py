@@ -1,7 +1,7 @@
 """The `uir-2.5m` plan at full size: planning, task cutting, and the marker scan of a resume.
 
 No pixels: the dataset adapters' listings are replaced by a simulated catalog with the paper's counts
-(file names only; the recipe's target_count per block, research/real_datasets.md §0), so the real
+(file names only; the recipe's target_count per block), so the real
 `make_plan` / `build_dataset` code runs on ~2.48M samples. Then every task of the plan gets a completion
 marker and a manifest part holding the marker's row count (one tiny column: a resume reads only the
 Parquet footer), and a real `build_dataset` resumes the finished root: it re-plans, scans every marker,

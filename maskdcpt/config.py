@@ -43,7 +43,7 @@ class DataConfig(Table):
     train_split: str = "train"
     val_split: str = "val"
     types: list[TypeAbbrev] = Field(default_factory=list)  # empty: every type present in the manifest
-    crop_size: Positive = 256  # paper: 256x256 patches (research/paper.md §2)
+    crop_size: Positive = 256  # paper: 256x256 patches
     batch_size: Positive = 16  # GLOBAL batch, split over DDP ranks (paper: 16; global vs per-GPU unstated)
     workers: NonNegative = 4  # DataLoader workers per rank
     repeat_factors: dict[TypeAbbrev, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)  # repeats per epoch

@@ -360,7 +360,7 @@ def build_dataset(
     on_start: Callable[[Plan, int], None] | None = None,
     on_task_done: Callable[[TaskResult], None] | None = None,
 ) -> BuildSummary:
-    """Build (or resume) a dataset into `out`; returns what was built. See DESIGN.md, data flow."""
+    """Build (or resume) a dataset into `out`; returns what was built."""
     started = time.perf_counter()
     out = Path(out)
     prepared = prepare_build(

@@ -217,7 +217,7 @@ def header_size(path: Path) -> tuple[int, int] | None:
 
 def encode_png(rgb: np.ndarray) -> bytes:
     """RGB uint8 -> PNG bytes. OpenCV's default PNG parameters (level 1, SUB filter, RLE) are ~2x faster
-    than an explicit level with the same LQ sizes (research/perf_baseline.md Table 2d)."""
+    than an explicit level with the same LQ sizes."""
     ok, buffer = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise ValueError("PNG encoding failed")

@@ -4,7 +4,7 @@ Two detectors over the manifest's GT images:
 - exact: rows sharing a `gt_sha256` (the same file, e.g. one dataset ingested twice);
 - near-duplicate: a 64-bit DCT perceptual hash (pHash) confirmed by a 64-bit difference hash (dHash), for
   copies that were resized or re-encoded (BSD68 PNGs are BSDS500 test JPEGs; LOL-v2-Real reportedly
-  re-uses LOL-v1 scenes; Test100 comes from Rain800: research/real_datasets.md §25.13).
+  re-uses LOL-v1 scenes; Test100 comes from Rain800).
 Each distinct GT is decoded once, at reduced resolution where the codec allows; candidate pairs come from
 multi-index hashing (a hash within distance d of another shares at least one of d+1 chunks exactly), so
 the work grows with the number of near matches, not with n².

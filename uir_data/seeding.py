@@ -1,7 +1,7 @@
 """Counter-based seeding: every random draw is keyed by (global seed, sample id, op index).
 
 No global RNG state is ever used, so output bytes do not depend on worker count, task split or order
-(research/degradations.md pitfall P13).
+(so every manifest row replays exactly).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The 19 UIR-2.5M degradation types: the one vocabulary shared by code, manifests, CLI and docs.
 
 Labels are stable class indices: never renumber an existing type, only append. The order follows the
-UIR-2.5M composition table (paper Table/appendix, research/paper.md §3.1): 14 single types, then 5 mixed.
+UIR-2.5M composition table (paper Table/appendix): 14 single types, then 5 mixed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ split-leakage guard (same or near-duplicate clean image in two splits or in a na
 Decoding: every file's header is decoded (format and size). Pixels are fully decoded for third-party
 files (paired datasets copied byte for byte, whose source may be corrupt) and, with `full=True`, for every
 file. For engine-generated files a matching sha256 already proves the bytes are those of a successful
-encode, and a full decode would cost ~20x the hash (research/perf_baseline.md Table 2).
+encode, and a full decode would cost ~20x the hash (bench/build_verify.py measures it).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The MaskDCPT pre-training model: masked backbone + reconstruction head + degradation classifier.
 
-Per step (research/paper.md §1, DESIGN.md §MaskDCPT): draw a fresh random 16x16-patch mask per sample
+Per step (the MaskDCPT paper; docs/training.md): draw a fresh random 16x16-patch mask per sample
 (ratio 0.5) from an explicit generator, run the backbone's masked forward, classify the degradation from
 its decoder-level features, and reconstruct the clean image through the backbone's own head. The
 trainer computes L1(restored, gt) over the whole image plus focal_loss(logits, labels).
 
-Reconstruction has NO input residual (research/paper.md §6.1): the official mask archs drop `+inp`, and
+Reconstruction has NO input residual: the official mask archs drop `+inp`, and
 with a residual the one head would have to output a correction in visible patches but the whole image
 in masked ones (whose input is zero); without it every pixel has the same target, the clean image.
 `residual_input=True` restores the fine-tuning form (head + masked input) for experiments.

@@ -1,7 +1,7 @@
 """NAFNet as MaskDCPT's `NAFNetBaseline`, with the official parameter names and a masked forward.
 
 Architecture facts (Chen et al., "Simple Baselines for Image Restoration", ECCV 2022; MaskDCPT's
-NAFNetBaseline, research/paper.md §1.2 and §2): a U-Net of NAFBlocks (LayerNorm -> 1x1 conv (2x) ->
+NAFNetBaseline): a U-Net of NAFBlocks (LayerNorm -> 1x1 conv (2x) ->
 depthwise 3x3 -> SimpleGate -> simplified channel attention -> 1x1 conv, scaled by `beta`; then
 LayerNorm -> 1x1 (2x) -> SimpleGate -> 1x1, scaled by `gamma`), 2x2 stride-2 convs to go down,
 1x1 conv + PixelShuffle to go up, additive skips, output = ending(features) + input. MaskDCPT's variant

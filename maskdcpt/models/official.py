@@ -1,7 +1,7 @@
 """Load released (Mask)DCPT / BasicSR checkpoints into our backbones, strictly by name and shape.
 
 Released checkpoints are BasicSR dicts holding `params` and/or `params_ema` (the test YAMLs load
-`param_key_g: params_ema`, research/paper.md §1.7); our backbones use the same parameter names, so
+`param_key_g: params_ema`); our backbones use the same parameter names, so
 loading is a straight strict `load_state_dict` after unwrapping that dict. Checkpoints of the backbones'
 own repositories (NAFNet, Restormer, PromptIR's Lightning `state_dict`, SwinIR) are renamed first by
 maskdcpt.models.convert, so they load the same way.

@@ -1,7 +1,7 @@
 """PromptIR as used by MaskDCPT, with the official parameter names and a masked forward.
 
 Architecture facts (Potlapalli et al., "PromptIR", NeurIPS 2023; MaskDCPT's promptir_arch.py /
-mask_promptir_arch.py, research/paper.md §1.2, §2): Restormer's 4-level U-Net of MDTA + GDFN transformer
+mask_promptir_arch.py): Restormer's 4-level U-Net of MDTA + GDFN transformer
 blocks (maskdcpt.models.restormer), plus a prompt at each decoder level. A prompt block averages the features
 over space, turns them into softmax weights over `prompt_len` learned prompt tensors, sums the weighted prompts,
 resizes the sum bilinearly to the feature size, and applies a bias-free 3x3 conv. The prompt is concatenated to

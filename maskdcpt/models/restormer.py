@@ -1,6 +1,6 @@
 """Restormer as used by MaskDCPT, with the official parameter names and a masked forward.
 
-Architecture facts (Zamir et al., "Restormer", CVPR 2022; research/paper.md §1.2, §2): a 4-level U-Net of
+Architecture facts (Zamir et al., "Restormer", CVPR 2022; MaskDCPT's official archs): a 4-level U-Net of
 transformer blocks, each = LayerNorm -> multi-Dconv head transposed attention (MDTA: 1x1 qkv, depthwise
 3x3, attention across channels with a learned per-head temperature) and LayerNorm -> gated-Dconv FFN
 (GDFN: 1x1 to 2*hidden, depthwise 3x3, GELU gate, 1x1). Downsample = 3x3 conv to C/2 + PixelUnshuffle(2);
@@ -203,7 +203,7 @@ class Restormer(RestorationBackbone):
         if dual_pixel_task:
             self.skip_conv = nn.Conv2d(dim, dim * 2, 1, bias=bias)
         self.output = nn.Conv2d(dim * 2, out_channels, 3, padding=1, bias=bias)
-        # Taps: the three decoder levels, highest resolution first (research/paper.md §1.3, §6.2).
+        # Taps: the three decoder levels, highest resolution first (as in the official MaskDCPT code).
         self.feature_dims = [dim * 2, dim * 2, dim * 4]
         self.apply(init_weights)
 

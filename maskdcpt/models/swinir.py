@@ -1,7 +1,7 @@
 """SwinIR as used by MaskDCPT, with the official parameter names and a masked forward.
 
-Architecture facts (Liang et al., "SwinIR", ICCVW 2021; MaskDCPT's swinir_arch.py / mask_swinir_arch.py,
-research/paper.md §1.2, §2): a 3x3 `conv_first`, then residual Swin transformer blocks (RSTB = Swin blocks
+Architecture facts (Liang et al., "SwinIR", ICCVW 2021; MaskDCPT's swinir_arch.py / mask_swinir_arch.py):
+a 3x3 `conv_first`, then residual Swin transformer blocks (RSTB = Swin blocks
 alternating plain and half-window-shifted windows, then a 3x3 conv, plus the RSTB input), a LayerNorm,
 `conv_after_body` plus the shallow features, and `conv_last` (3x3) added to the mean-centred input
 (denoising/JPEG branch, upscale 1). MaskDCPT's copy removes the relative position bias and the shifted-window

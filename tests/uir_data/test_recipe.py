@@ -16,7 +16,7 @@ def test_every_bundled_recipe_loads_by_name():
 def test_uir_2_5m_targets_sum_to_the_paper_total():
     recipe = load_recipe("uir-2.5m")
     total = sum(b.target_count for b in recipe.synthetic) + sum(b.target_count for b in recipe.paired)
-    assert total == 2_482_988  # research/paper.md §3.1
+    assert total == 2_482_988  # the paper's UIR-2.5M composition table
 
 
 def test_5d_pins_gaussian_sigma_15_25_50_and_records_repeat_factors():

@@ -1,7 +1,7 @@
 """Colour and dtype conversions at the boundaries of the float pipeline.
 
 Kernels work on float32 RGB in [0, 1]; uint8 appears only at the codec boundary, rounded once
-(round half to even, then clip: research/degradations.md pitfall P3).
+(round half to even, then clip).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Shards of an export: which rows go in which file, and how a shard is read from the root and written.
 
-Shards follow what `datasets` itself writes (research/ecosystem.md §A4, §A8): the HF features in the schema
+Shards follow what `datasets` itself writes (docs/publishing.md): the HF features in the schema
 metadata, image columns uncompressed with PLAIN encoding and no dictionary (PNG/JPEG bytes do not compress
 further), snappy + dictionary elsewhere, a page index, content-defined chunking (so a re-upload of a changed
 export dedupes on Xet) and small row groups (the Hub's advice for image Parquet: ~100 rows).

@@ -1,6 +1,6 @@
 """The catalog of dataset adapters: look one up by name, find its folder, check a folder of downloads.
 
-Adapters are listed in the order of the UIR-2.5M composition table (research/real_datasets.md §0). Some
+Adapters are listed in the order of the UIR-2.5M composition table (the MaskDCPT paper). Some
 families also expose named parts as views (SOTS-outdoor of RESIDE, RainDS-real of RainDS, ...) so that a
 recipe can ask for exactly the part a protocol uses.
 """

@@ -1,4 +1,4 @@
-"""Bayer colour-filter-array sampling and demosaicing (research/degradations.md §1.14).
+"""Bayer colour-filter-array sampling and demosaicing (docs/degradations.md).
 
 A pattern name lists the colours of the top-left 2x2 block row by row (RGGB: R at (0,0), B at (1,1)).
 Demosaicing uses OpenCV on a 16-bit quantised mosaic (the raw ADC step; 1/257 of an 8-bit step, invisible

@@ -1,4 +1,4 @@
-"""Gaussian-family and sinc (jinc) blur kernels on odd grids, sum-normalised (research/degradations.md §1.7).
+"""Gaussian-family and sinc (jinc) blur kernels on odd grids, sum-normalised (docs/degradations.md).
 
 Shapes follow the BasicSR / Real-ESRGAN kernel family: the quadratic form q = xᵀ Σ⁻¹ x with
 Σ = R(θ) diag(σx², σy²) R(θ)ᵀ gives the Gaussian exp(-q/2), the generalized Gaussian exp(-q^β / 2) and the

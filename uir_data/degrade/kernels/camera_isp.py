@@ -1,5 +1,5 @@
 """A minimal camera ISP and its exact inverse, after Brooks et al., "Unprocessing Images for Learned Raw
-Denoising" (CVPR 2019; research/degradations.md §1.4).
+Denoising" (CVPR 2019).
 
 Inverse: smoothstep tone curve inverted -> gamma 2.2 expansion -> sRGB-to-camera colour matrix -> inverse
 white-balance and brightness gains. Forward is the exact inverse, so without noise the round trip returns the

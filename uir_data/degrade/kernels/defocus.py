@@ -1,4 +1,4 @@
-"""Defocus PSF: an anti-aliased pillbox (disk), research/degradations.md §1.6.
+"""Defocus PSF: an anti-aliased pillbox (disk).
 
 Each kernel cell holds the fraction of its pixel area inside the disk, measured on a supersampled grid,
 instead of ImageNet-C's hard disk smoothed by a Gaussian: the edge is exact and small radii stay round.

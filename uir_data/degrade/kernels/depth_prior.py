@@ -7,7 +7,7 @@ Three cues that every photo carries, blended and then smoothed edge-aware:
 - smoothness: the subject is usually in focus and textured while the far background is defocused or
   featureless, so low local contrast reads as far (a portrait's backdrop, a blue sky);
 - position: a weak ground-plane term (lower rows nearer), which alone is what the former row profile was.
-The blend is rank-normalised to [0, 1] (relative depth, sky at 1, as research/degradations.md §1.9 asks
+The blend is rank-normalised to [0, 1] (relative depth, sky at 1, as is asked
 of monocular estimates) and filtered by a guided filter on luminance so depth follows object edges
 instead of leaking haze halos across them.
 """

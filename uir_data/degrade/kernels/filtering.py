@@ -1,4 +1,4 @@
-"""Spatial filtering of float32 RGB images with reflect padding (research/degradations.md pitfall P5).
+"""Spatial filtering of float32 RGB images with reflect padding.
 
 OpenCV does the work: `cv2.filter2D` switches to a DFT for large kernels and `cv2.sepFilter2D` handles
 separable ones, both far faster than NumPy loops. OpenCV computes a correlation, so kernels are flipped to

@@ -1,6 +1,6 @@
 """Haze kernels: the atmospheric scattering model, a ground-plane and a uniform pseudo-depth, heterogeneity.
 
-I = J·t + A·(1 − t), t = exp(−β·d) (Koschmieder / McCartney; research/degradations.md §1.9), evaluated in
+I = J·t + A·(1 − t), t = exp(−β·d) (Koschmieder / McCartney), evaluated in
 whatever domain the caller passes (H uses sRGB values as RESIDE does; LHRS linear light). No depth network
 can be downloaded on the build machines: H reads relative depth from the image itself
 (kernels/depth_prior.py); the row profile and the uniform field here are the depth-free fallbacks, and

@@ -1,4 +1,4 @@
-"""JPEG encode + decode through OpenCV's bundled libjpeg-turbo (research/degradations.md §1.8, P4, P14).
+"""JPEG encode + decode through OpenCV's bundled libjpeg-turbo (docs/degradations.md).
 
 Images are RGB everywhere else in the engine; OpenCV codecs expect BGR, so channels are swapped exactly at
 this boundary (a pure red image must come back red, not blue). Quality is passed as an int (OpenCV >= 4.5.4

@@ -1,4 +1,4 @@
-"""Low-light exposure in linear light with photon-tied noise (research/degradations.md §1.15 b).
+"""Low-light exposure in linear light with photon-tied noise (docs/degradations.md).
 
 The clean image is read as scene radiance at a normal exposure whose full scale collects `photons`
 electrons. Shortening the exposure by a factor scales the signal, and therefore the shot noise, by the same

@@ -1,6 +1,6 @@
 """Moiré kernels: recapture of an RGB-stripe display by a camera whose anti-aliasing is too weak.
 
-Screen-recapture simulation after Liu et al. (arXiv 1804.03809, research/degradations.md §1.16): the image
+Screen-recapture simulation after Liu et al. (arXiv 1804.03809): the image
 is shown on an LCD whose pixels are three vertical colour stripes separated by a black matrix, seen by a
 camera at a pitch ratio ρ (display pixel size in camera pixels) and a small rotation, prefiltered by the
 optical low-pass filter plus the pixel aperture, sampled on the camera grid through a Bayer CFA and

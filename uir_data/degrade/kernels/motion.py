@@ -1,4 +1,4 @@
-"""Motion-blur PSFs: anti-aliased linear kernels and camera-shake trajectories (research/degradations.md §1.5).
+"""Motion-blur PSFs: anti-aliased linear kernels and camera-shake trajectories (docs/degradations.md).
 
 Both are rasterised by bilinear splatting of densely sampled points, sum-normalised, and centred on their
 centroid so the blurred image is not shifted against its ground truth (a shifted LQ would teach a

@@ -1,7 +1,7 @@
 """Noise fields: Gaussian (colour / gray / correlated), Poisson with explicit photon counts, salt-and-pepper.
 
 Every function takes an explicit integer seed (stored in the params), never global RNG state, so one
-manifest row replays its noise exactly (research/degradations.md pitfall P13).
+manifest row replays its noise exactly.
 """
 
 from __future__ import annotations

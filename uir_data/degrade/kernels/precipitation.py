@@ -1,5 +1,5 @@
 """What rain and snow share: the light that makes falling particles visible, the veil of particles too
-distant to resolve (research/degradations.md §1.10, §1.13), and the far-to-near drawing order."""
+distant to resolve (docs/degradations.md), and the far-to-near drawing order."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Rain-streak kernels: sparse seeds smeared by a tapered streak kernel, composited in linear light.
 
-The programmatic form of the Photoshop rain recipe behind Rain100L/H and Rain1400 (research/degradations.md
-§1.10): a sparse noise seed, a linear motion smear at one angle, and a blend with opacity. Each streak is a
+The programmatic form of the Photoshop rain recipe behind Rain100L/H and Rain1400: a sparse noise seed, a linear motion smear at one angle, and a blend with opacity. Each streak is a
 falling drop integrated over the exposure, so a pixel on a streak is the background partly replaced by
 the drop's radiance (alpha-over in linear light). A drop refracts a wide field of view, so its radiance
 follows the ambient light of the scene: streaks are bright on dark backgrounds and near-neutral against

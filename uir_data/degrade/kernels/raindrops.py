@@ -1,7 +1,7 @@
 """Raindrop kernels: adherent drops on glass that refract a flipped, minified, blurred view of the scene.
 
-Approximation of the physics-based renderers in research/degradations.md §1.11 (a) and ROLE's
-DropsOnLens (b), tuned to what Qian et al.'s RainDrop photos show: drops are irregular blobs (a circle
+Approximation of the physics-based renderers of adherent raindrops and ROLE's
+DropsOnLens, tuned to what Qian et al.'s RainDrop photos show: drops are irregular blobs (a circle
 whose radius wobbles with the angle, sagging downward under gravity), their inside is a bright, soft,
 upside-down view of the scene (a strongly curved water lens focused far from the scene, plus light
 scattered inside the water), and with the camera focused on the scene they are out of focus, so their

@@ -1,4 +1,4 @@
-"""Resizing with a named kernel (research/degradations.md pitfall P7): every preset records its mode.
+"""Resizing with a named kernel: every preset records its mode.
 
 OpenCV's bilinear and bicubic do not antialias when shrinking, like torch `interpolate` in Real-ESRGAN, so
 aliasing stays part of the degradation; "area" averages (antialiased shrink).

@@ -1,7 +1,7 @@
 """Snow kernels: depth layers of falling flakes, each a soft disc smeared by its motion during the exposure.
 
-Procedural multi-layer snow after GIMP's "Render Snow" and hgupta01's small/large-flake generator
-(research/degradations.md §1.13 c): per layer, sparse seeds → flake footprint → motion blur at the fall
+Procedural multi-layer snow after GIMP's "Render Snow" and hgupta01's small/large-flake generator:
+per layer, sparse seeds → flake footprint → motion blur at the fall
 angle → defocus; far layers have many small sharp flakes, near layers few large, fast and defocused ones.
 Flakes are composited over the scene in linear light toward the radiance of diffusely lit snow.
 """

@@ -1,4 +1,4 @@
-"""RN: real-camera noise by unprocessing (Brooks et al. 2019; research/degradations.md §1.4).
+"""RN: real-camera noise by unprocessing (Brooks et al. 2019).
 
 sRGB -> inverse ISP -> Bayer mosaic -> heteroscedastic shot + read noise (variance = shot·x + read) ->
 clip at the sensor range -> demosaic -> forward ISP. The LQ is GT plus the difference between that output and

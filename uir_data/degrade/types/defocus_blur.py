@@ -1,4 +1,4 @@
-"""DB: defocus blur with an anti-aliased pillbox PSF, radius {1 … 12} px (research/degradations.md §1.6).
+"""DB: defocus blur with an anti-aliased pillbox PSF, radius {1 … 12} px (docs/degradations.md).
 
 A global disk is the focal-plane-only approximation (no depth). It runs in linear light; in a random share
 of samples the light sources of a night scene are expanded first, so they open into bokeh discs rather than

@@ -1,6 +1,6 @@
 """GN: synthetic noise — additive Gaussian, Poisson shot noise in linear light, salt-and-pepper impulses.
 
-Grids from research/degradations.md §1.1–1.3: Gaussian σ (8-bit) {5 … 50} in sRGB with a colour / gray /
+Grids (docs/degradations.md): Gaussian σ (8-bit) {5 … 50} in sRGB with a colour / gray /
 channel-correlated variant (BSRGAN draws the three 40/40/20; here 60/20/20, colour being the benchmark
 convention). σ stops at 50 because MaskDCPT tests σ 60 and 75 as out-of-distribution noise (paper Table III).
 The benchmark levels σ 15/25/50 (CBSD68, Kodak, McMaster, Urban100; the 5D/12D pins) are always the standard

@@ -19,7 +19,7 @@ from uir_data.degrade.kernels.haze import (
 from uir_data.seeding import draw_seed
 
 # β on relative depth d ∈ [near, 1] (sky at 1) × airlight A (sRGB grey level), applied to sRGB values as
-# RESIDE does (research/real_datasets.md §8: OTS/SOTS-outdoor A ∈ {0.8 … 1}, β ∈ {0.04 … 0.2} on its own
+# RESIDE does (OTS/SOTS-outdoor: A ∈ {0.8 … 1}, β ∈ {0.04 … 0.2} on its own
 # depth scale). The β values put the mean transmission between ~0.9 (a light OTS-like haze, blacks lifted
 # by a few DN) and ~0.3 (the densest SOTS inputs: distant objects nearly gone, the foreground still
 # readable); the former grid in linear light reached 6-12 dB near-white sheets from its middle on.

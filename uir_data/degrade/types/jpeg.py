@@ -1,4 +1,4 @@
-"""J: JPEG compression through OpenCV/libjpeg-turbo at quality 95 … 5 (research/degradations.md §1.8).
+"""J: JPEG compression through OpenCV/libjpeg-turbo at quality 95 … 5 (docs/degradations.md).
 
 4:2:0 chroma subsampling (OpenCV's and most cameras' default). The 8x8 block grid is shifted by a random
 offset per sample: real images are cropped and resized after compression, so block edges are not always at

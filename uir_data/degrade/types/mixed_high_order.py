@@ -1,4 +1,4 @@
-"""DNBJ: Real-ESRGAN-style second-order degradation at scale 1 (research/degradations.md §1.21).
+"""DNBJ: Real-ESRGAN-style second-order degradation at scale 1 (Wang et al., Real-ESRGAN, ICCVW 2021).
 
 Two rounds of [blur -> random resize -> Gaussian or Poisson noise -> JPEG], then [resize to H/s + sinc] and
 JPEG in random order, then bicubic back to the input size so LQ and GT share one size. Six levels: s ∈ {2, 4}

@@ -1,5 +1,5 @@
 """LHRS: a night storm — rain and snow in the scene, haze over both, then a short exposure with sensor
-noise (research/degradations.md §1.20, "physical order" variant).
+noise (the "physical order" variant; docs/degradations.md).
 
 OneRestore's CDD-11 applies haze last, after darkening; physically the veil scatters light from the
 scene together with the falling rain and snow, and the exposure cut dims the airlight too (night haze is

@@ -1,4 +1,4 @@
-"""MB: motion blur by linear kernels and camera-shake trajectories (research/degradations.md §1.5).
+"""MB: motion blur by linear kernels and camera-shake trajectories (docs/degradations.md).
 
 Lengths are px of the image as degraded; half of the samples use a straight kernel at a random angle, half a
 random camera-shake path (Boracchi & Foi) of the same path length. Blur integrates radiance over the

@@ -12,7 +12,7 @@ from uir_data.degrade.kernels.precipitation import far_to_near, radiance_and_vei
 from uir_data.degrade.kernels.rain import composite, rain_layer
 from uir_data.seeding import draw_seed
 
-# research/degradations.md §1.10: L1 drizzle (seed density 0.002, streaks 10-20 px, opacity 0.3,
+# Levels: L1 drizzle (seed density 0.002, streaks 10-20 px, opacity 0.3,
 # one layer) to L8 torrential (50-80 px, three layers + veil); density and lengths interpolate
 # geometrically, opacity linearly. The note's top end (density 0.03, opacity 0.8, veil t 0.7) saturated
 # into an opaque grey sheet (~10 dB); it is lowered so L8 lands near Rain100H inputs (~13 dB) and L1 near

@@ -11,7 +11,7 @@ from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_t
 from uir_data.degrade.types.rain_streaks import RainStreaks, render_rain_linear
 from uir_data.degrade.types.raindrops import Raindrops, render_drops_linear
 
-# research/degradations.md §1.12 grid (1-based level numbers of RS and RD): 3 × 3 = 9 levels.
+# Level grid (1-based level numbers of RS and RD): 3 × 3 = 9 levels.
 STREAK_LEVELS = (2, 4, 6)
 DROP_LEVELS = (1, 3, 5)
 

@@ -1,5 +1,5 @@
 """S: falling snow in up to three depth layers (small sharp far flakes, large defocused near ones), plus a
-veil at heavy levels (research/degradations.md §1.13)."""
+veil at heavy levels (docs/degradations.md)."""
 
 from __future__ import annotations
 

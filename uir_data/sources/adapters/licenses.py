@@ -1,4 +1,4 @@
-"""License strings carried by every record, from research/real_datasets.md (each dataset's section, §25.15).
+"""License strings carried by every record, from each dataset's own release (docs/datasets.md).
 
 Most restoration datasets state no license at all; saying so explicitly lets a filtered export drop them.
 """

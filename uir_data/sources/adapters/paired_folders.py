@@ -1,7 +1,7 @@
 """The generic paired-folder adapter: LQ files under one folder, each mapped to its GT file by a path rule.
 
-Most published restoration datasets are "two sibling folders and a filename rule" (research/real_datasets.md
-§26). A dataset adapter therefore only declares its subsets (`PairedSubset`: LQ folder, GT folder, rules,
+Most published restoration datasets are "two sibling folders and a filename rule".
+A dataset adapter therefore only declares its subsets (`PairedSubset`: LQ folder, GT folder, rules,
 split, type, origin) and this module does the walking, pairing, grouping and problem reporting once.
 
 Rules are full-match regexes over the LQ path *relative to its folder, without suffix* (so identity kept in
