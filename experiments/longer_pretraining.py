@@ -16,7 +16,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from experiments.pretrain_vs_scratch import Runner, is_finished, run_parallel, train_argv, uir
+from experiments.pretrain_vs_scratch import (
+    Runner,
+    evaluate_on_test,
+    is_finished,
+    run_parallel,
+    train_argv,
+)
 from experiments.report import mean_std
 from maskdcpt.plotting import run_series
 
@@ -48,13 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     run_parallel(runner, jobs, max(1, args.seeds))
     scores = {}
     for name in names:
-        cached = out / "eval" / f"{name}.json"
-        if not cached.is_file():
-            result = runner.run_json(uir("evaluate", out / "runs" / name, "--manifest", out / "data" / "test",
-                                         "--split", "test", "--json"), f"eval-{name}")
-            cached.parent.mkdir(exist_ok=True)
-            cached.write_text(json.dumps(result, indent=1))
-        scores[name] = json.loads(cached.read_text())
+        scores[name] = evaluate_on_test(runner, out, name)
     types = list(scores[names[0]]["types"])
     accuracy = run_series(pre, "val-acc")
     result = {

@@ -30,6 +30,7 @@ import numpy as np
 
 from experiments.report import aggregate, markdown_tables, write_plots
 from experiments.tiles import TileSpec, make_tiles
+from uir_data.atomic import write_text_atomic
 
 HERE = Path(__file__).resolve().parent
 RECIPE, CONFIG = HERE / "recipe.toml", HERE / "config.toml"
@@ -106,6 +107,18 @@ def train_argv(out: Path, run: str, stage: str, steps: int, seed: int, init: Pat
                "--set", f"run.eval_every={eval_every}", "--set", f"run.ckpt_every={eval_every}")
     argv += ["--init", str(init)] if init else ["--stage", stage]
     return argv
+
+
+def evaluate_on_test(runner: Runner, out: Path, name: str) -> dict:
+    """`uir evaluate` of run `name` on the test split, cached in OUT/eval (written atomically, so a killed
+    experiment never leaves a truncated result that a rerun would trust)."""
+    cached = out / "eval" / f"{name}.json"
+    if not cached.is_file():
+        result = runner.run_json(uir("evaluate", out / "runs" / name, "--manifest", out / "data" / "test",
+                                     "--split", "test", "--json"), f"eval-{name}")
+        cached.parent.mkdir(exist_ok=True)
+        write_text_atomic(cached, json.dumps(result, indent=1))
+    return json.loads(cached.read_text())
 
 
 def is_finished(run_dir: Path, steps: int) -> bool:
@@ -192,13 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seeds):
         for arm in ("pretrained", "scratch"):
             name = f"ft-{arm}-s{seed}"
-            cached = out / "eval" / f"{name}.json"
-            if not cached.is_file():
-                result = runner.run_json(uir("evaluate", out / "runs" / name, "--manifest", out / "data" / "test",
-                                             "--split", "test", "--json"), f"eval-{name}")
-                cached.parent.mkdir(exist_ok=True)
-                cached.write_text(json.dumps(result, indent=1))
-            scores[name] = json.loads(cached.read_text())
+            scores[name] = evaluate_on_test(runner, out, name)
     clock["evaluate_s"] = time.time() - start
 
     results = aggregate(out, scores, args.seeds, P, F)
