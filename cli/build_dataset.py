@@ -59,24 +59,24 @@ def command(
         type_filter = parse_type_list(types) if types else None
     except ValueError as error:
         raise UsageError(f"--types: {error}") from None
+    # The plan-defining options, shared by the dry run and the build so both see the same plan.
+    options = dict(
+        sources=tuple(source),
+        sources_root=sources_root,
+        types=type_filter,
+        seed=seed,
+        workers=workers,
+        limit=limit,
+        task_index=task_index,
+        num_tasks=num_tasks,
+        allow_missing=allow_missing,
+        pairs_per_task=pairs_per_task,
+        max_pixels=max_pixels,
+    )
     if dry_run:
         from uir_data.dry_run import estimate_build
 
-        prepared = prepare_build(
-            out,
-            recipe,
-            sources=tuple(source),
-            sources_root=sources_root,
-            types=type_filter,
-            seed=seed,
-            workers=workers,
-            limit=limit,
-            task_index=task_index,
-            num_tasks=num_tasks,
-            allow_missing=allow_missing,
-            pairs_per_task=pairs_per_task,
-            max_pixels=max_pixels,
-        )
+        prepared = prepare_build(out, recipe, **options)
         estimate = estimate_build(prepared)
         if as_json:
             print_json(estimate.to_dict())
@@ -94,18 +94,8 @@ def command(
         summary = build_dataset(
             out,
             recipe,
-            sources=tuple(source),
-            sources_root=sources_root,
-            types=type_filter,
-            seed=seed,
-            workers=workers,
-            limit=limit,
+            **options,
             executor=executor,
-            task_index=task_index,
-            num_tasks=num_tasks,
-            allow_missing=allow_missing,
-            pairs_per_task=pairs_per_task,
-            max_pixels=max_pixels,
             on_start=on_start,
             on_task_done=lambda result: progress.advance(bar, result.planned),
         )
