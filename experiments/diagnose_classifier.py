@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--val-crops", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--warmup", type=int, default=0, help="first steps without the mask (maskdcpt only)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -125,7 +127,9 @@ def main() -> None:
     history: list[tuple[int, bool]] = []
     start = time.time()
     for step in range(1, args.steps + 1):
-        lq, gt, y = batch(train, BATCH)
+        if isinstance(model, MaskDCPT):
+            model.mask_ratio = 0.0 if step <= args.warmup else args.mask
+        lq, gt, y = batch(train, args.batch)
         lq_t = torch.from_numpy(np.stack([to_chw_float(im) for im in lq]))
         labels = torch.from_numpy(y)
         logits, restored = forward(lq_t)
@@ -137,7 +141,7 @@ def main() -> None:
         optimizer.step()
         history += list(zip(y.tolist(), (logits.argmax(1) == labels).tolist(), strict=True))
         if step % 50 == 0:
-            last = history[-50 * BATCH:]
+            last = history[-50 * args.batch:]
             report(f"step {step} train", types, np.array([c for c, _ in last]), np.array([ok for _, ok in last]),
                    f"({time.time() - start:.0f} s)")
     with torch.no_grad():

@@ -4,11 +4,14 @@
 
 1. tiles: the clean photos are cut into 256 px tiles, split train/val/test by source photo (tiles.py);
 2. data: `uir build-dataset` synthesises GN, GB, J, H, RS, LL at two levels each (recipe.toml) per split;
-3. pre-train: `uir train --stage pretrain` (config.toml), held-out classification accuracy logged;
+3. pre-train: `uir train --stage pretrain` (config.toml) in chunks until the held-out classification
+   accuracy reaches `--target-accuracy` (or `--max-pretrain-steps`); the learning rate is constant, so a
+   resumed chunk equals one longer run. P is the number of steps that took; a copy of the run after the
+   first chunk is kept for the short-pre-training comparison (Table X);
 4. fine-tune, per seed: from the pre-trained encoder for F steps, and from scratch for P + F steps (the same
-   total number of steps), `--parallel` runs at a time;
-5. `uir evaluate` every fine-tuned run on the test split; mean ± std over seeds per type -> results.json,
-   results.md and PNG curves.
+   total number of steps), and from the first-chunk copy for F steps, `--parallel` runs at a time;
+5. `uir evaluate` every fine-tuned run and both pre-training checkpoints on the test split; mean ± std over
+   seeds per type -> results.json, results.md and PNG curves.
 
 Every stage goes through the `uir` command itself, and every stage resumes: rerun the same command after an
 interruption and finished work is kept. The commands run are recorded in results.json.
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -28,8 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.report import aggregate, markdown_tables, write_plots
+from experiments.confusion import confusion
+from experiments.report import aggregate, markdown_tables, short_pretrain_row, write_plots
 from experiments.tiles import TileSpec, make_tiles
+from maskdcpt.plotting import run_series
 from uir_data.atomic import write_text_atomic
 
 HERE = Path(__file__).resolve().parent
@@ -122,8 +128,55 @@ def evaluate_on_test(runner: Runner, out: Path, name: str) -> dict:
 
 
 def is_finished(run_dir: Path, steps: int) -> bool:
-    meta = sorted(run_dir.glob("checkpoints/step-*/meta.json"))
-    return bool(meta) and int(meta[-1].parent.name.split("-")[1]) >= steps
+    return newest_step(run_dir) >= steps
+
+
+def accuracy_at(run_dir: Path, steps: int) -> float:
+    """Held-out (val) classification accuracy the run logged at `steps` (its last evaluation)."""
+    series = run_series(run_dir, "val-acc")
+    logged = dict(zip(series.steps, series.values, strict=True))
+    if float(steps) not in logged:
+        raise SystemExit(f"{run_dir}: no held-out accuracy logged at step {steps}; see its metrics.jsonl")
+    return logged[float(steps)]
+
+
+def newest_step(run_dir: Path) -> int:
+    meta = sorted(run_dir.glob("checkpoints/step-*/meta.json"), key=lambda m: int(m.parent.name.split("-")[1]))
+    return int(meta[-1].parent.name.split("-")[1]) if meta else 0
+
+
+def keep_copy(run_dir: Path, copy: Path, steps: int) -> None:
+    """Copy the run as it is after `steps` (the Table X row of a short pre-training), once; the copy appears
+    whole or not at all, and a run already past `steps` is refused rather than copied under a wrong name."""
+    if copy.exists():
+        return
+    if newest_step(run_dir) != steps:
+        raise SystemExit(f"{run_dir} is at step {newest_step(run_dir)}, not {steps}: its {steps}-step copy "
+                         f"{copy} is missing; delete the run folder and rerun")
+    partial = copy.with_name(copy.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(run_dir, partial)
+    partial.rename(copy)
+
+
+def pretrain_until_accurate(runner: Runner, out: Path, args: argparse.Namespace) -> tuple[int, float, int]:
+    """Pre-train in chunks until held-out accuracy >= the target or the step cap; returns (steps, accuracy,
+    steps of the first-chunk copy). Reruns take the same decisions from the logged accuracies."""
+    pre_dir = out / "runs" / "pretrain"
+    steps, first = args.pretrain_steps, args.pretrain_steps
+    while True:
+        argv = train_argv(out, "pretrain", "pretrain", steps, 0, eval_every=args.eval_every)
+        if is_finished(pre_dir, steps):
+            runner.skipped(argv)
+        else:
+            run_parallel(runner, [("pretrain", argv, None)], 1)
+        if steps == first:
+            keep_copy(pre_dir, out / "runs" / f"pretrain-{first}", first)
+        accuracy = accuracy_at(pre_dir, steps)
+        print(f"pre-training: held-out accuracy {accuracy:.1%} at step {steps}", file=sys.stderr, flush=True)
+        if accuracy >= args.target_accuracy or steps >= args.max_pretrain_steps:
+            return steps, accuracy, first
+        steps = min(steps + args.pretrain_chunk, args.max_pretrain_steps)
 
 
 def run_parallel(runner: Runner, jobs: list[tuple[str, list[str], str | None]], parallel: int) -> None:
@@ -157,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=Path, required=True, help="folder of clean photos (experiments/fetch_photos.sh)")
     parser.add_argument("--out", type=Path, required=True, help="work folder: tiles, datasets, runs, results")
     parser.add_argument("--seeds", type=int, default=3, help="fine-tuning seeds per arm")
-    parser.add_argument("--pretrain-steps", type=int, default=600)
-    parser.add_argument("--finetune-steps", type=int, default=150)
+    parser.add_argument("--pretrain-steps", type=int, default=500, help="first pre-training chunk")
+    parser.add_argument("--pretrain-chunk", type=int, default=500, help="steps added while below the target")
+    parser.add_argument("--max-pretrain-steps", type=int, default=4000)
+    parser.add_argument("--target-accuracy", type=float, default=0.8,
+                        help="held-out classification accuracy that ends pre-training")
+    parser.add_argument("--finetune-steps", type=int, default=300)
     parser.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval of every run")
     parser.add_argument("--parallel", type=int, default=3, help="training runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
@@ -181,36 +238,51 @@ def main(argv: list[str] | None = None) -> int:
     build_data(runner, out, args.workers)
     clock["data_s"] = time.time() - start
 
-    # Scratch runs do not need the pre-training: they run beside it, the fine-tunes from it follow it.
+    # Pre-training first: its length decides the scratch arm's budget (P + F steps, the same total).
     start = time.time()
-    pre_dir = out / "runs" / "pretrain"
+    P, accuracy, first = pretrain_until_accurate(runner, out, args)  # noqa: N806
+    if accuracy < args.target_accuracy:
+        print(f"pre-training stopped at the {P}-step cap with held-out accuracy {accuracy:.1%} "
+              f"(target {args.target_accuracy:.0%})", file=sys.stderr)
+    clock["pretrain_s"] = time.time() - start
+    start = time.time()
+    pre_dir, short_dir = out / "runs" / "pretrain", out / "runs" / f"pretrain-{first}"
+    planned = []
+    for seed in range(args.seeds):
+        planned.append((f"ft-scratch-s{seed}", "finetune", P + F, seed, None))
+        planned.append((f"ft-pretrained-s{seed}", "finetune", F, seed, pre_dir))
+        if first < P:
+            planned.append((f"ft-pretrained{first}-s{seed}", "finetune", F, seed, short_dir))
     jobs: list[tuple[str, list[str], str | None]] = []
-    planned = [("pretrain", train_argv(out, "pretrain", "pretrain", P, 0, eval_every=args.eval_every), P, None)]
-    for seed in range(args.seeds):
-        name = f"ft-scratch-s{seed}"
-        planned.append((name, train_argv(out, name, "finetune", P + F, seed, None, args.eval_every), P + F, None))
-    for seed in range(args.seeds):
-        name = f"ft-pretrained-s{seed}"
-        planned.append((name, train_argv(out, name, "finetune", F, seed, pre_dir, args.eval_every), F, "pretrain"))
-    for name, job_argv, steps, after in planned:
+    for name, stage, steps, seed, init in planned:
+        job_argv = train_argv(out, name, stage, steps, seed, init, args.eval_every)
         if is_finished(out / "runs" / name, steps):
             runner.skipped(job_argv)
         else:
-            jobs.append((name, job_argv, after))
+            jobs.append((name, job_argv, None))
     run_parallel(runner, jobs, args.parallel)
-    clock["train_s"] = time.time() - start
+    clock["finetune_s"] = time.time() - start
 
     start = time.time()
-    scores = {}
-    for seed in range(args.seeds):
-        for arm in ("pretrained", "scratch"):
-            name = f"ft-{arm}-s{seed}"
-            scores[name] = evaluate_on_test(runner, out, name)
+    scores = {name: evaluate_on_test(runner, out, name) for name, *_ in planned}
+    classifier = {"pretrain": evaluate_on_test(runner, out, "pretrain")}
+    if first < P:
+        classifier[f"pretrain-{first}"] = evaluate_on_test(runner, out, f"pretrain-{first}")
+    confusion_test = confusion(pre_dir, [out / "data" / "test"], "test", 0)  # whole tiles, as evaluate
     clock["evaluate_s"] = time.time() - start
 
     results = aggregate(out, scores, args.seeds, P, F)
+    results["pretrain"].update(target_accuracy=args.target_accuracy, reached=accuracy >= args.target_accuracy,
+                               test_accuracy={k: v["mean"].get("accuracy") for k, v in classifier.items()},
+                               test_accuracy_per_type={k: {t: e.get("accuracy") for t, e in v["types"].items()}
+                                                       for k, v in classifier.items()},
+                               test_confusion=confusion_test)
+    if first < P:
+        results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, first, F)
     results.update(
-        settings={"pretrain_steps": P, "finetune_steps": F, "seeds": args.seeds, "threads": args.threads,
+        settings={"pretrain_steps": P, "first_pretrain_chunk": first, "pretrain_chunk": args.pretrain_chunk,
+                  "max_pretrain_steps": args.max_pretrain_steps, "target_accuracy": args.target_accuracy,
+                  "finetune_steps": F, "seeds": args.seeds, "threads": args.threads,
                   "parallel": args.parallel, "fractions": fractions, "tiles": TileSpec().__dict__,
                   "config": CONFIG.read_text(), "recipe": RECIPE.read_text()},
         tiles={split: {"photos": len(p), "tiles": sum(p.values())} for split, p in tiles.items()},

@@ -54,6 +54,21 @@ def aggregate(out: Path, scores: dict[str, dict], seeds: int, pretrain_steps: in
     }
 
 
+def short_pretrain_row(out: Path, scores: dict[str, dict], seeds: int, steps: int, finetune_steps: int) -> dict:
+    """Table X at CPU scale: fine-tuning from the pre-training's first chunk (lower accuracy), same seeds."""
+    runs = [scores[f"ft-pretrained{steps}-s{s}"] for s in range(seeds)]
+    types = list(runs[0]["types"])
+    accuracy = run_series(out / "runs" / f"pretrain-{steps}", "val-acc")
+    return {
+        "pretrain_steps": steps, "finetune_steps": finetune_steps,
+        "val_accuracy": accuracy.values[-1] if accuracy.values else None,
+        "psnr": {t: mean_std([r["types"][t]["psnr"] for r in runs]) for t in types}
+        | {"mean": mean_std([r["mean"]["psnr"] for r in runs])},
+        "ssim": {t: mean_std([r["types"][t]["ssim"] for r in runs]) for t in types}
+        | {"mean": mean_std([r["mean"]["ssim"] for r in runs])},
+    }
+
+
 def _val_records(run_dir: Path) -> list[dict]:
     from maskdcpt.runlog import MetricsLog
 
@@ -90,7 +105,35 @@ def markdown_tables(results: dict) -> str:
     for name in names:
         lines.append(f"| {name} | {table['input'][name]['ssim']:.4f} | {_fmt(table['scratch'][name]['ssim'], 4)} | "
                      f"{_fmt(table['pretrained'][name]['ssim'], 4)} |")
-    accuracy = results["pretrain"]["val_accuracy"]
+    pre = results["pretrain"]
+    if "test_accuracy" in pre:
+        lines += ["", f"Degradation-classification accuracy on the test split (whole tiles, masked input; target "
+                  f"{pre['target_accuracy']:.0%} held-out, {'reached' if pre['reached'] else 'NOT reached'})", "",
+                  "| checkpoint | " + " | ".join(results["types"]) + " | mean |",
+                  "|---|" + "---|" * (len(results["types"]) + 1)]
+        for name, per_type in pre["test_accuracy_per_type"].items():
+            lines.append(f"| {name} | " + " | ".join(f"{per_type[t]:.0%}" for t in results["types"])
+                         + f" | {pre['test_accuracy'][name]:.1%} |")
+        names_seen = sorted({p for row in pre["test_confusion"].values() for p in row} | set(pre["test_confusion"]))
+        lines += ["", "Confusion of the final pre-training checkpoint on the test split (rows: true type)", "",
+                  "| true \\ predicted | " + " | ".join(names_seen) + " |", "|---|" + "---|" * len(names_seen)]
+        for true in sorted(pre["test_confusion"]):
+            row = pre["test_confusion"][true]
+            lines.append(f"| {true} | " + " | ".join(str(row.get(n, 0)) for n in names_seen) + " |")
+    short = results.get("short_pretrain")
+    if short:
+        full = results["table"]["pretrained"]["mean"]
+        lines += ["", "Table X at CPU scale: pre-training length, held-out accuracy, and the fine-tuned result "
+                  f"(test PSNR/SSIM after {short['finetune_steps']} fine-tuning steps, mean ± std over seeds)", "",
+                  "| pre-training steps | held-out accuracy | test PSNR | test SSIM |", "|---|---|---|---|",
+                  f"| {short['pretrain_steps']} | {short['val_accuracy']:.1%} | {_fmt(short['psnr']['mean'], 2)} | "
+                  f"{_fmt(short['ssim']['mean'], 4)} |",
+                  f"| {pre['steps']} | {pre['final_val_accuracy']:.1%} | {_fmt(full['psnr'], 2)} | "
+                  f"{_fmt(full['ssim'], 4)} |"]
+    accuracy = pre["val_accuracy"]
+    if len(accuracy) > 12:  # a long pre-training: every 500th step and the last (the plot has them all)
+        last = list(accuracy)[-1]
+        accuracy = {s: v for s, v in accuracy.items() if float(s) % 500 == 0 or s == last}
     if accuracy:
         lines += ["", "Held-out degradation-classification accuracy during pre-training (masked input)", "",
                   "| step | " + " | ".join(str(int(s)) for s in accuracy) + " |",
