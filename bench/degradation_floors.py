@@ -24,7 +24,7 @@ from uir_data.degrade.kernels.motion import motion_kernel, shake_kernel
 from uir_data.degrade.kernels.snow import moving_flake_kernel
 
 DIFFERS = {
-    "GN": "same noise models; floor samples Poisson with NumPy's exact sampler (ours: inverse-CDF tables)",
+    "GN": "same noise models; floor draws NumPy's ziggurat normals and exact Poisson (ours: quantile tables)",
     "RN": "same unprocess/mosaic/noise/demosaic/process chain, twice (residual); floor mixes colours by matmul",
     "MB": "same PSF and linear light; floor filters a dense 2-D float kernel (ours too) and converts by pow",
     "DB": "same pillbox PSF in linear light; floor converts sRGB<->linear by pow (ours: tables)",
@@ -36,7 +36,7 @@ DIFFERS = {
     "RSD": "RS floor + RD floor",
     "S": "same flake footprints by filter2D; floor draws seeds per pixel (ours: binomial count + scatter)",
     "MS": "same CFA, noise and 16-bit edge-aware demosaic",
-    "LL": "same exposure model; floor samples Poisson with NumPy's exact sampler, no light-source test",
+    "LL": "same exposure model; floor: NumPy's exact Poisson and ziggurat normals, no light-source test",
     "MR": "same harmonics evaluated with one cos per harmonic and stripe (ours: angle-addition recurrence)",
     "BJ": "GB floor then J floor",
     "BR": "floor: dense disk filter2D, then the RD floor's drops; no light-source test",

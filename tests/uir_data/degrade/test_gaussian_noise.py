@@ -11,7 +11,9 @@ from uir_data.degrade.kernels.noise import (
     add_poisson_noise,
     add_salt_and_pepper,
     gaussian_noise,
+    gaussian_noise_8bit,
     poisson_counts,
+    standard_normal,
 )
 from uir_data.degrade.registry import get_degradation
 from uir_data.seeding import make_rng
@@ -118,7 +120,8 @@ def test_benchmark_levels_are_standard_colour_awgn(sigma, bundled_photos):
         params = GN.sample(make_rng(seed), level, *image.shape[:2])
         assert params["mode"] == "color" and "covariance" not in params
         residual = GN.apply_float(image, params) - image
-        assert np.allclose(residual, gaussian_noise(image.shape, sigma / 255, params["seed"], "color"), atol=1e-6)
+        field = gaussian_noise_8bit(image.shape, sigma, params["seed"], "color")
+        assert np.allclose(residual, field / 255, atol=1e-6)
 
 
 def test_poisson_levels_neither_posterise_nor_darken(bundled_photos):
@@ -129,3 +132,38 @@ def test_poisson_levels_neither_posterise_nor_darken(bundled_photos):
             out = GN.apply(photo, GN.sample(make_rng(level), level, *photo.shape[:2]))
             assert len(np.unique(out[..., 1])) >= 50, spec.name  # at least 50 grey levels survive
             assert abs(float(out.mean()) - float(photo.mean())) <= 6.0, spec.name  # mean within 6 DN
+
+
+def test_table_normal_deviates_have_unit_variance_and_replay():
+    draws = standard_normal(make_rng(8), (1_000_000,))
+    assert draws.dtype == np.float32
+    assert abs(float(draws.mean())) < 0.004 and float(draws.std()) == pytest.approx(1.0, rel=0.003)
+    assert float(np.mean(draws.astype(np.float64) ** 4)) == pytest.approx(3.0, rel=0.02)  # normal tails
+    assert np.array_equal(draws, standard_normal(make_rng(8), (1_000_000,)))
+
+
+# Correlated noise at σ 50 is left out: one channel may carry up to 3σ² and clip at 0 and 255.
+@pytest.mark.parametrize(("sigma", "mode"), [(s, m) for m in ("color", "gray", "correlated") for s in (5, 25, 50)
+                                             if (s, m) != (50, "correlated")])
+def test_uint8_gaussian_noise_keeps_its_std(sigma, mode):
+    from uir_data.degrade.kernels.noise import random_covariance
+
+    image = np.full((256, 256, 3), 128, np.uint8)
+    params = {"kind": "gaussian", "sigma_8bit": sigma, "mode": mode, "seed": 3, "algorithm_version": 3}
+    if mode == "correlated":
+        params["covariance"] = random_covariance(make_rng(1), sigma / 255)
+    residual = GN.apply(image, params).astype(np.float64) - 128  # 128 ± 2.5σ: clipping is negligible
+    # Rounding to whole steps adds 1/12 DN² of variance, as rounding image + noise always did.
+    assert np.sqrt(residual.var(axis=(0, 1)).mean()) == pytest.approx(np.sqrt(sigma**2 + 1 / 12), rel=0.02)
+    assert abs(residual.mean()) < 0.05 * sigma
+
+
+def test_gaussian_noise_bytes_do_not_depend_on_the_thread(bundled_photos):
+    from concurrent.futures import ThreadPoolExecutor
+
+    image = bundled_photos[0]
+    jobs = [GN.sample(make_rng(seed), level, *image.shape[:2]) for seed in range(4) for level in (4, 12)]
+    here = [GN.apply(image, params).tobytes() for params in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        there = list(pool.map(lambda params: GN.apply(image, params).tobytes(), reversed(jobs)))
+    assert here == there[::-1]

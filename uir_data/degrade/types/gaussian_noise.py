@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
@@ -22,7 +23,7 @@ from uir_data.degrade.color import apply_in_linear_light, apply_uint8, linear_to
 from uir_data.degrade.kernels.noise import (
     add_poisson_noise,
     add_salt_and_pepper,
-    gaussian_noise,
+    gaussian_noise_8bit,
     random_covariance,
 )
 from uir_data.seeding import draw_seed
@@ -70,7 +71,8 @@ _LEVELS = (
 class GaussianNoise(Degradation):
     abbrev = "GN"
     # 2: σ ≤ 50 with colour-only benchmark levels, Poisson ≥ 50 photons (version 1: σ to 80, 2 photons).
-    algorithm_version = 2
+    # 3: normal deviates by quantile table, Gaussian noise in whole 8-bit steps (same statistics, new bytes).
+    algorithm_version = 3
     levels = _LEVELS
     monotone_runs: ClassVar = (tuple(range(0, 10)), tuple(range(10, 18)), tuple(range(18, 26)))
 
@@ -95,11 +97,7 @@ class GaussianNoise(Degradation):
         """Add the recorded noise field; clipping is left to the 8-bit encode."""
         kind = params["kind"]
         if kind == "gaussian":
-            sigma = params["sigma_8bit"] / 255.0
-            noise = gaussian_noise(
-                image.shape, sigma, params["seed"], params["mode"], params.get("covariance")
-            )
-            return image + noise
+            return image + self._noise_8bit(image.shape, params).astype(np.float32) * np.float32(1.0 / 255.0)
         if kind == "poisson":
             noisy = add_poisson_noise(
                 srgb_to_linear(image), params["photons"], params["seed"], params["gray"]
@@ -111,9 +109,19 @@ class GaussianNoise(Degradation):
             )
         raise ValueError(f"GN: unknown noise kind {kind!r}")
 
+    @staticmethod
+    def _noise_8bit(shape: tuple[int, ...], params: dict[str, Any]) -> np.ndarray:
+        return gaussian_noise_8bit(
+            shape, params["sigma_8bit"], params["seed"], params["mode"], params.get("covariance")
+        )
+
     def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """Poisson through the uint8 sRGB tables; salt-and-pepper directly on uint8 (0.0 and 1.0 encode to
-        0 and 255, untouched pixels round-trip exactly): the same bytes as the float path."""
+        """Gaussian as one saturating add of the whole-step noise; Poisson through the uint8 sRGB tables;
+        salt-and-pepper directly on uint8 (0.0 and 1.0 encode to 0 and 255, untouched pixels round-trip
+        exactly): the same bytes as the float path."""
+        if params.get("kind") == "gaussian":
+            return apply_uint8(self, image, params, lambda pixels: cv2.add(
+                pixels, self._noise_8bit(pixels.shape, params), dtype=cv2.CV_8U))
         if params.get("kind") == "poisson":
             return apply_in_linear_light(
                 self, image, params,

@@ -24,7 +24,8 @@ EXPOSURE_STOPS = (1, 2, 3, 4, 5, 6, 7, 8)  # exposure = 2^-stops: 1/2 … 1/256
 class LowLight(Degradation):
     abbrev = "LL"
     # 2: only small clipped regions of night scenes count as lights, kept in a random share of samples.
-    algorithm_version = 2
+    # 3: sensor/noise normal deviates by quantile table (kernels/noise.py): same statistics, new bytes.
+    algorithm_version = 3
     levels = tuple(
         Level(
             f"ev-{s}",

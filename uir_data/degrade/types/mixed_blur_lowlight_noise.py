@@ -33,7 +33,8 @@ EXPOSURES = (1 / 8, 1 / 32, 1 / 128)
 class BlurLowLightNoise(Degradation):
     abbrev = "BLN"
     # 2: lengths in px of the image as degraded; only real light sources expanded, in a random share.
-    algorithm_version = 2
+    # 3: sensor/noise normal deviates by quantile table (kernels/noise.py): same statistics, new bytes.
+    algorithm_version = 3
     levels = tuple(
         Level(
             f"len-{n}-ev-1/{round(1 / e)}",

@@ -179,7 +179,8 @@ def _sample_resize(rng: np.random.Generator, probs, ranges, size: tuple[int, int
 class HighOrder(Degradation):
     abbrev = "DNBJ"
     # 2: kernels in px of the image as degraded (version 1 scaled them with the short side).
-    algorithm_version = 2
+    # 3: sensor/noise normal deviates by quantile table (kernels/noise.py): same statistics, new bytes.
+    algorithm_version = 3
     levels = tuple(
         Level(
             f"x{s}-{name}",
