@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the clean photographs of the pre-train-vs-scratch experiment (experiments/photos.tsv, 68 rows) from
+# Fetch the clean photographs of the pre-train-vs-scratch experiment (experiments/photos.tsv, 73 rows) from
 # Debian bookworm packages, offline-reproducible on any Debian/Ubuntu machine that reaches the archive:
 # `apt-get download` needs no root (run `apt-get update` once first if it finds no package), and
 # `dpkg-deb -x` unpacks without installing. Usage: experiments/fetch_photos.sh OUT_DIR [ROWS]
@@ -39,11 +39,11 @@ while IFS=$'\t' read -r package path license author; do
     [[ -z "$package" || "$package" == \#* ]] && continue
     # The original 38 photos (from these four packages) keep their historical names so earlier results stay
     # reproducible; KDE wallpapers are all called WIDTHxHEIGHT.jpg, so they are named by their folder.
-    # Photos from any other package are named PACKAGE__BASENAME.
+    # Photos from any other package are named PACKAGE__BASENAME (spaces become underscores).
     case "$package" in
         plasma-workspace-wallpapers) name=$(echo "$path" | cut -d/ -f4).jpg ;;
         lomiri-wallpapers-16.04 | lomiri-wallpapers-20.04 | mate-backgrounds) name=$(basename "$path") ;;
-        *) name="${package}__$(basename "$path")" ;;
+        *) name="${package}__$(basename "$path")"; name=${name// /_} ;;
     esac
     if [[ -n "${seen[$name]:-}" ]]; then
         echo "name collision: $name ($path and ${seen[$name]})" >&2
