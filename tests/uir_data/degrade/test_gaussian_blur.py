@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_kernel, second_moment, sinc_kernel
+from uir_data.degrade.kernels.blur_kernels import (
+    build_kernel,
+    gaussian_kernel,
+    gaussian_kernel_1d,
+    second_moment,
+    sinc_kernel,
+)
 from uir_data.degrade.kernels.filtering import apply_psf, convolve
 from uir_data.degrade.registry import get_degradation
 from uir_data.seeding import make_rng
@@ -69,7 +75,8 @@ def test_sinc_rings_and_generalized_beta_widens():
 
 
 def test_constant_image_is_preserved_in_both_domains(make_flat):
-    image = make_flat(40, 50, (0.2, 0.5, 0.9))
+    # 8-bit codes: a separable sRGB blur works on the codes (version 3), as every GB input is a uint8 image.
+    image = make_flat(40, 50, (51 / 255, 128 / 255, 230 / 255))
     for level in (0, 7, 13, 33):
         for domain in ("srgb", "linear"):
             params = {**GB.sample(make_rng(1), level, 40, 50), "domain": domain}
@@ -88,3 +95,18 @@ def test_linear_domain_differs_from_srgb(bundled_photos):
     srgb = GB.apply_float(image, {**params, "domain": "srgb"})
     linear = GB.apply_float(image, {**params, "domain": "linear"})
     assert np.abs(srgb - linear).max() > 0.01
+
+
+def test_separable_srgb_blur_of_codes_is_the_rounded_float_blur(bundled_photos):
+    from uir_data.degrade.color import to_float, to_uint8
+    from uir_data.degrade.kernels.filtering import convolve_separable
+
+    photo = bundled_photos[0]
+    for level in range(len(GB.levels)):
+        params = {**GB.sample(make_rng(4), level, *photo.shape[:2]), "domain": "srgb"}
+        if GB.levels[level].params["shape"] != "iso":
+            continue
+        taps = gaussian_kernel_1d(params["kernel"]["sigma_x"], params["kernel"]["size"])
+        reference = to_uint8(convolve_separable(to_float(photo), taps, taps))
+        steps = np.abs(GB.apply(photo, params).astype(np.int16) - reference)
+        assert steps.max() <= 1 and np.count_nonzero(steps) <= 1e-4 * steps.size, GB.levels[level].name

@@ -53,6 +53,18 @@ def convolve_separable(image: np.ndarray, kernel_x: np.ndarray, kernel_y: np.nda
     return cv2.sepFilter2D(source, cv2.CV_32F, kx, ky, borderType=BORDER)
 
 
+def convolve_separable_uint8(image: np.ndarray, kernel_x: np.ndarray, kernel_y: np.ndarray) -> np.ndarray:
+    """uint8 in, uint8 out: the two 1-D passes in float inside OpenCV, rounded and saturated once at the end.
+
+    2-3x faster than the float32 round trip; it gives the bytes of rounding the float32 convolution of the
+    codes except where that lands within float error of a half step (~2e-5 of the values, by one step)."""
+    if image.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 image, got {image.dtype}")
+    kx = np.ascontiguousarray(np.asarray(kernel_x, dtype=np.float32).ravel()[::-1])
+    ky = np.ascontiguousarray(np.asarray(kernel_y, dtype=np.float32).ravel()[::-1])
+    return cv2.sepFilter2D(np.ascontiguousarray(image), cv2.CV_8U, kx, ky, borderType=BORDER)
+
+
 def separable_factors(kernel: np.ndarray, tolerance: float = 1e-6) -> tuple[np.ndarray, np.ndarray] | None:
     """(kernel_x, kernel_y) if the kernel is rank one (e.g. an axis-aligned Gaussian), else None."""
     kernel64 = np.asarray(kernel, dtype=np.float64)

@@ -9,15 +9,29 @@ pitfall P1).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import apply_in_linear_light, linear_to_srgb, srgb_to_linear
-from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_size, odd_size
-from uir_data.degrade.kernels.filtering import PADDING_NAME, apply_psf
+from uir_data.degrade.color import (
+    apply_uint8,
+    linear_to_srgb,
+    linear_to_srgb8,
+    srgb8_to_linear,
+    srgb_to_linear,
+    to_float,
+    to_uint8,
+)
+from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_kernel_1d, gaussian_size, odd_size
+from uir_data.degrade.kernels.filtering import (
+    PADDING_NAME,
+    apply_psf,
+    convolve_separable_uint8,
+    separable_factors,
+)
 
 ISO_SIGMAS = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5)
 ANISO_SIGMAS = ((1, 0.5), (2, 0.5), (2, 1), (3, 1), (4, 1.5), (5, 2))
@@ -102,8 +116,42 @@ def kernel_spec(level_params: dict[str, Any], angle_deg: float) -> dict[str, Any
     return {"shape": "sinc", "cutoff": cutoff, "size": odd_size(level_params["size"] // 2)}
 
 
+@functools.lru_cache(maxsize=64)
+def _iso_taps(sigma: float, size: int | None) -> np.ndarray:
+    taps = gaussian_kernel_1d(sigma, size)
+    taps.flags.writeable = False  # shared between calls
+    return taps
+
+
+def separable_taps(kernel_params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(taps_x, taps_y) of a rank-one recorded kernel (every isotropic one, built 1-D directly), else None."""
+    if kernel_params["shape"] == "iso":
+        taps = _iso_taps(float(kernel_params["sigma_x"]), kernel_params.get("size"))
+        return taps, taps
+    return separable_factors(build_kernel(kernel_params))
+
+
+def blur_image_uint8(pixels: np.ndarray, kernel_params: dict[str, Any], domain: str) -> np.ndarray:
+    """uint8 RGB -> uint8 RGB blurred with a recorded kernel in sRGB or linear light (reflect padding).
+
+    A separable kernel in sRGB filters the 8-bit codes directly (OpenCV, float inside, rounded once); other
+    kernels go through float32, linear light through the exact uint8 <-> linear tables."""
+    if domain == "linear":
+        return linear_to_srgb8(apply_psf(srgb8_to_linear(pixels), build_kernel(kernel_params)))
+    if domain != "srgb":
+        raise ValueError(f"unknown blur domain {domain!r}; expected srgb or linear")
+    taps = separable_taps(kernel_params)
+    if taps is not None:
+        return convolve_separable_uint8(pixels, *taps)
+    return to_uint8(apply_psf(to_float(pixels), build_kernel(kernel_params)))
+
+
 def blur_image(image: np.ndarray, kernel_params: dict[str, Any], domain: str) -> np.ndarray:
-    """Blur with a recorded kernel in sRGB or linear light (reflect padding)."""
+    """Blur a float32 image with a recorded kernel in sRGB or linear light (reflect padding).
+
+    A separable sRGB blur works on the 8-bit codes (as blur_image_uint8), so float and uint8 paths agree."""
+    if domain == "srgb" and (taps := separable_taps(kernel_params)) is not None:
+        return to_float(convolve_separable_uint8(to_uint8(image), *taps))
     kernel = build_kernel(kernel_params)
     if domain == "linear":
         return linear_to_srgb(apply_psf(srgb_to_linear(image), kernel))
@@ -115,7 +163,8 @@ def blur_image(image: np.ndarray, kernel_params: dict[str, Any], domain: str) ->
 class GaussianBlur(Degradation):
     abbrev = "GB"
     # 2: σ, sizes and cutoffs in px of the image as degraded (version 1 scaled them with the short side).
-    algorithm_version = 2
+    # 3: separable kernels in sRGB filter the 8-bit codes (a few values in 1e5 move by one step).
+    algorithm_version = 3
     levels = _levels()
     monotone_runs: ClassVar = _runs(levels)
 
@@ -131,8 +180,6 @@ class GaussianBlur(Degradation):
         return blur_image(image, params["kernel"], params["domain"])
 
     def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """Linear-domain samples go through the uint8 sRGB tables (same bytes); sRGB ones as before."""
-        if params.get("domain") != "linear":
-            return super().apply(image, params)
-        kernel = build_kernel(params["kernel"])
-        return apply_in_linear_light(self, image, params, lambda linear: apply_psf(linear, kernel))
+        """uint8 throughout: the bytes of the float path (blur_image_uint8)."""
+        return apply_uint8(self, image, params,
+                           lambda pixels: blur_image_uint8(pixels, params["kernel"], params["domain"]))

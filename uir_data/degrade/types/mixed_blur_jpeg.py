@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from uir_data.degrade.base import Degradation, Level
-from uir_data.degrade.color import apply_uint8, to_float, to_uint8
+from uir_data.degrade.color import apply_uint8
 from uir_data.degrade.kernels.filtering import PADDING_NAME
 from uir_data.degrade.kernels.jpeg_codec import jpeg_roundtrip_uint8
-from uir_data.degrade.types.gaussian_blur import blur_image, kernel_spec
+from uir_data.degrade.types.gaussian_blur import blur_image, blur_image_uint8, kernel_spec
 from uir_data.degrade.types.jpeg import apply_jpeg, sample_jpeg
 
 SIGMAS = (1, 2, 3, 4)
@@ -31,7 +31,8 @@ def grid_runs(rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
 class BlurJPEG(Degradation):
     abbrev = "BJ"
     # 2: σ in px of the image as degraded (version 1 scaled it with the short side).
-    algorithm_version = 2
+    # 3: the blur filters the 8-bit codes (gaussian_blur.blur_image_uint8; a few values in 1e5 move a step).
+    algorithm_version = 3
     levels = tuple(
         Level(
             f"s{s}-q{q}",
@@ -56,8 +57,8 @@ class BlurJPEG(Degradation):
         return apply_jpeg(blur_image(image, blur["kernel"], blur["domain"]), jpeg)
 
     def apply(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """The blur in float, then uint8 straight through the codec (the float round trip around it is exact)."""
+        """uint8 throughout: the blur on the 8-bit codes, then straight through the codec (the float path's bytes)."""
         blur, jpeg = params["ops"]
         return apply_uint8(self, image, params, lambda pixels: jpeg_roundtrip_uint8(
-            to_uint8(blur_image(to_float(pixels), blur["kernel"], blur["domain"])),
+            blur_image_uint8(pixels, blur["kernel"], blur["domain"]),
             jpeg["quality"], jpeg["subsampling"], tuple(jpeg["grid_offset"])))
