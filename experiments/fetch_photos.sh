@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the clean photographs of the pre-train-vs-scratch experiment (experiments/photos.tsv, 73 rows) from
+# Fetch the clean photographs of the pre-train-vs-scratch experiment (experiments/photos.tsv, 76 rows) from
 # Debian bookworm packages, offline-reproducible on any Debian/Ubuntu machine that reaches the archive:
 # `apt-get download` needs no root (run `apt-get update` once first if it finds no package), and
 # `dpkg-deb -x` unpacks without installing. Usage: experiments/fetch_photos.sh OUT_DIR [ROWS]
