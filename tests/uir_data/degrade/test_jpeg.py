@@ -66,3 +66,20 @@ def test_q50_is_the_benchmark_protocol_on_every_sample(bundled_photos):
 def test_other_levels_shift_the_grid_at_random():
     offsets = {tuple(J.sample(make_rng(seed), 7, 64, 64)["grid_offset"]) for seed in range(20)}  # q30
     assert len(offsets) > 5
+
+
+def test_direct_rgb_decode_gives_the_bytes_of_bgr_decode_and_swap(bundled_photos):
+    # The fast path decodes straight to RGB; the bytes must be those of OpenCV's BGR decode + channel swap.
+    for photo in bundled_photos:
+        for quality in (95, 50, 5):
+            for subsampling in ("420", "444"):
+                for offset in ((0, 0), (3, 5)):
+                    fast = jpeg_roundtrip_uint8(photo, quality, subsampling, offset)
+                    dy, dx = offset
+                    padded = cv2.copyMakeBorder(photo, dy, 0, dx, 0, cv2.BORDER_REFLECT_101)
+                    flags = [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                             {"420": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420,
+                              "444": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444}[subsampling]]
+                    ok, data = cv2.imencode(".jpg", np.ascontiguousarray(padded[..., ::-1]), flags)
+                    slow = cv2.imdecode(data, cv2.IMREAD_COLOR)[dy:, dx:, ::-1]
+                    assert np.array_equal(fast, slow), (photo.shape, quality, subsampling, offset)

@@ -34,35 +34,52 @@ def codec_info() -> dict[str, str]:
     }
 
 
-def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> bytes:
-    """uint8 RGB -> JPEG bytes at integer quality 1..100 with the given chroma subsampling."""
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"JPEG encoding needs a uint8 (H, W, 3) RGB image, got {rgb.dtype} {rgb.shape}")
+# OpenCV >= 4.10 decodes straight to RGB (libjpeg-turbo writes the channels in that order): the same bytes
+# as decoding to BGR and swapping, one full-image pass less.
+_DECODE_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
+
+
+def _encode_flags(quality: int, subsampling: str) -> list[int]:
     if not 1 <= int(quality) <= 100:
         raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
     if subsampling not in SUBSAMPLING_FLAGS:
         raise ValueError(
             f"unknown chroma subsampling {subsampling!r}; expected one of {', '.join(SUBSAMPLING_FLAGS)}"
         )
+    return [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING_FLAGS[subsampling]]
+
+
+def _encode(rgb: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"JPEG encoding needs a uint8 (H, W, 3) RGB image, got {rgb.dtype} {rgb.shape}")
+    flags = _encode_flags(quality, subsampling)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # the same channel swap, without NumPy's strided copy
-    flags = [
-        cv2.IMWRITE_JPEG_QUALITY,
-        int(quality),
-        cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
-        SUBSAMPLING_FLAGS[subsampling],
-    ]
     ok, buffer = cv2.imencode(".jpg", bgr, flags)
     if not ok:
         raise RuntimeError("OpenCV failed to encode a JPEG image")
-    return buffer.tobytes()
+    return buffer
+
+
+def _decode(buffer: np.ndarray) -> np.ndarray:
+    if _DECODE_RGB is not None:
+        rgb = cv2.imdecode(buffer, _DECODE_RGB)
+        if rgb is None:
+            raise RuntimeError("OpenCV failed to decode a JPEG image")
+        return rgb
+    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise RuntimeError("OpenCV failed to decode a JPEG image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int, subsampling: str = "420") -> bytes:
+    """uint8 RGB -> JPEG bytes at integer quality 1..100 with the given chroma subsampling."""
+    return _encode(rgb, quality, subsampling).tobytes()
 
 
 def decode_jpeg(data: bytes) -> np.ndarray:
     """JPEG bytes -> uint8 RGB."""
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise RuntimeError("OpenCV failed to decode a JPEG image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return _decode(np.frombuffer(data, dtype=np.uint8))
 
 
 def jpeg_roundtrip_uint8(
@@ -76,8 +93,8 @@ def jpeg_roundtrip_uint8(
             if min(rgb.shape[:2]) > 1
             else (np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
         )
-        return decode_jpeg(encode_jpeg(padded, quality, subsampling))[dy:, dx:]
-    return decode_jpeg(encode_jpeg(rgb, quality, subsampling))
+        return _decode(_encode(padded, quality, subsampling))[dy:, dx:]
+    return _decode(_encode(rgb, quality, subsampling))
 
 
 def jpeg_roundtrip(
