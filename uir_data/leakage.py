@@ -5,9 +5,10 @@ Two detectors over the manifest's GT images:
 - near-duplicate: a 64-bit DCT perceptual hash (pHash) confirmed by a 64-bit difference hash (dHash), for
   copies that were resized or re-encoded (BSD68 PNGs are BSDS500 test JPEGs; LOL-v2-Real reportedly
   re-uses LOL-v1 scenes; Test100 comes from Rain800).
-Each distinct GT is decoded once, at reduced resolution where the codec allows; candidate pairs come from
-multi-index hashing (a hash within distance d of another shares at least one of d+1 chunks exactly), so
-the work grows with the number of near matches, not with n².
+Each distinct GT is decoded once, at reduced resolution where the codec allows; verify hands in the
+fingerprints of the bytes it already read for sha256, and none is decoded when every row is in one split
+(a leak needs two). Candidate pairs come from multi-index hashing (a hash within distance d of another
+shares at least one of d+1 chunks exactly), so the work grows with the number of near matches, not n².
 
 A row belongs to a named test set when its `source_dataset` equals the name (`BSD68`), or the name and its
 split (`GoPro:test`); such rows count as "test" whatever their split column says.
@@ -16,7 +17,7 @@ split (`GoPro:test`); such rows count as "test" whatever their split column says
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,14 +175,44 @@ def candidate_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
     return np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
 
 
-def find_leaks(
-    table: pa.Table, root: Path, test_sets: tuple[str, ...] = (), near_duplicates: bool = True
-) -> list[Problem]:
-    """Clean images shared across splits (exactly, or as resized/re-encoded near-duplicates), naming both rows."""
-    rows, digests, problems = _rows(table, test_sets)
+Fingerprint = tuple[int, int] | None  # (pHash, dHash); None for an unreadable or flat image
+
+
+def _decoded_groups(rows: Sequence[_Row], by_digest: dict[str, list[int]]) -> list[list[int]]:
+    """The digest groups whose first file the near-duplicate guard decodes: all of them, or none when every
+    row is in one effective split (a leak needs two, so no fingerprint could matter)."""
+    if len({row.split for row in rows}) < 2:
+        return []
+    return list(by_digest.values())
+
+
+def fingerprinted_files(table: pa.Table, test_sets: Sequence[str] = ()) -> set[str]:
+    """The GT files `find_leaks(near_duplicates=True)` decodes, for a caller that reads them anyway."""
+    rows, digests, _ = _rows(table, test_sets)
+    return {rows[indices[0]].gt_path for indices in _decoded_groups(rows, _by_digest(digests))}
+
+
+def _by_digest(digests: Sequence[str]) -> dict[str, list[int]]:
     by_digest: dict[str, list[int]] = {}
     for index, digest in enumerate(digests):
         by_digest.setdefault(digest, []).append(index)
+    return by_digest
+
+
+def find_leaks(
+    table: pa.Table,
+    root: Path,
+    test_sets: tuple[str, ...] = (),
+    near_duplicates: bool = True,
+    fingerprints: Mapping[str, Fingerprint] | None = None,
+) -> list[Problem]:
+    """Clean images shared across splits (exactly, or as resized/re-encoded near-duplicates), naming both rows.
+
+    `fingerprints` (GT path -> `perceptual_hashes` of its bytes) are those a caller already computed from
+    the bytes it read (verify, while hashing); any file missing from it is read and decoded here.
+    """
+    rows, digests, problems = _rows(table, test_sets)
+    by_digest = _by_digest(digests)
     for digest, indices in by_digest.items():
         examples = list(_split_examples(rows, indices).values())
         for other in examples[1:]:
@@ -189,19 +220,25 @@ def find_leaks(
                 _leak("split-leak", examples[0], other, f"the same clean image (sha256 {digest[:12]})")
             )
     if near_duplicates:
-        problems += _near_duplicate_leaks(table, Path(root), rows, by_digest)
+        problems += _near_duplicate_leaks(table, Path(root), rows, by_digest, fingerprints or {})
     return problems
 
 
 def _near_duplicate_leaks(
-    table: pa.Table, root: Path, rows: Sequence[_Row], by_digest: dict[str, list[int]]
+    table: pa.Table,
+    root: Path,
+    rows: Sequence[_Row],
+    by_digest: dict[str, list[int]],
+    fingerprints: Mapping[str, Fingerprint],
 ) -> list[Problem]:
     heights, widths = table.column("height").to_pylist(), table.column("width").to_pylist()
-    distinct = list(by_digest.values())  # one decode per distinct GT
+    distinct = _decoded_groups(rows, by_digest)  # one decode per distinct GT
     files = RootFiles(root)
 
-    def hash_group(indices: list[int]) -> tuple[int, int] | None:
+    def hash_group(indices: list[int]) -> Fingerprint:
         first = indices[0]
+        if rows[first].gt_path in fingerprints:
+            return fingerprints[rows[first].gt_path]
         if path_problem(rows[first].gt_path):
             return None
         try:  # the root's path rule, regular files only: verify reports whatever is refused here
@@ -210,9 +247,11 @@ def _near_duplicate_leaks(
             return None
         return perceptual_hashes(data, min(heights[first], widths[first]))
 
-    # OpenCV decodes outside the GIL, so threads scale with cores; decoding dominates the guard's time.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        computed = list(pool.map(hash_group, distinct, chunksize=64))
+    if all(rows[indices[0]].gt_path in fingerprints for indices in distinct):
+        computed = [hash_group(indices) for indices in distinct]
+    else:  # OpenCV decodes outside the GIL, so threads scale with cores; decoding dominates the guard's time.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            computed = list(pool.map(hash_group, distinct))
     groups, phashes, dhashes = [], [], []
     for indices, hashes in zip(distinct, computed, strict=True):
         if hashes is None:  # unreadable files are verify's business; flat images have no usable hash

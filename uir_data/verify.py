@@ -32,6 +32,7 @@ from uir_data.errors import UsageError
 from uir_data.hub import verify_export
 from uir_data.hub.layout import export_shards
 from uir_data.image_io import decode_rgb, image_size
+from uir_data.leakage import Fingerprint, find_leaks, fingerprinted_files, perceptual_hashes
 from uir_data.manifest import (
     COLUMNS,
     META_TAXONOMY,
@@ -84,8 +85,8 @@ def _read_part(part: Path) -> pa.Table | str:
         return f"not a readable Parquet file ({error})"
 
 
-def _load_table(path: Path, report: VerifyReport) -> pa.Table | None:
-    """Read every part, reporting schema problems per file; None when nothing usable was read."""
+def _read_parts(path: Path, report: VerifyReport) -> list[pa.Table]:
+    """Every part that follows the schema, in order, reporting unreadable parts and schema problems per file."""
     parts = part_files(path)
     expected_taxonomy = label_map()
     tables = []
@@ -105,9 +106,7 @@ def _load_table(path: Path, report: VerifyReport) -> pa.Table | None:
                 )
             if not problems:
                 tables.append(table)
-    if not tables:
-        return None
-    return pa.concat_tables(tables)
+    return tables
 
 
 def _row_problems(rows: list[dict], report: VerifyReport) -> None:
@@ -171,6 +170,7 @@ class FileCheck:
     height_width: tuple[int, int]
     sample_id: str
     decode_pixels: bool
+    fingerprint: bool = False  # a GT the near-duplicate guard needs: fingerprinted from the bytes read here
 
 
 def _hash_in_chunks(fd: int, size: int) -> tuple[str, bytes, int]:
@@ -190,8 +190,14 @@ def _hash_in_chunks(fd: int, size: int) -> tuple[str, bytes, int]:
     return digest.hexdigest(), head + tail, total
 
 
-def _check_file(files: RootFiles, item: FileCheck, quick: bool) -> tuple[list[Problem], int]:
-    """Problems of one file and the bytes hashed (-1: not readable); files are checked on several threads."""
+def _check_file(
+    files: RootFiles, item: FileCheck, quick: bool, fingerprints: dict[str, Fingerprint]
+) -> tuple[list[Problem], int]:
+    """Problems of one file and the bytes hashed (-1: not readable); files are checked on several threads.
+
+    A file with `fingerprint` set gets its perceptual hashes into `fingerprints` from the bytes already read
+    for the digest, so the leakage guard does not open and read it a second time.
+    """
     rel, sample_id = item.rel, item.sample_id
     try:
         fd, info = files.open(rel)
@@ -217,6 +223,8 @@ def _check_file(files: RootFiles, item: FileCheck, quick: bool) -> tuple[list[Pr
         return [Problem("unreadable", f"cannot read the file ({error.strerror})", sample_id, rel)], -1
     finally:
         os.close(fd)
+    if item.fingerprint and data is not None:
+        fingerprints[rel] = perceptual_hashes(data, min(item.height_width))  # dict stores are atomic
     problems = []
     if hashed != item.size:
         problems.append(Problem("bytes", f"read {hashed} bytes, manifest says {item.size}", sample_id, rel))
@@ -245,6 +253,29 @@ def _check_file(files: RootFiles, item: FileCheck, quick: bool) -> tuple[list[Pr
             )
         )
     return problems, hashed
+
+
+def _files_to_check(rows: list[dict], report: VerifyReport, *, full: bool, to_fingerprint: set[str]) -> list[FileCheck]:
+    """Each distinct file once, in row order; rows that disagree about a shared file are a problem."""
+    checked: dict[str, tuple[str, int, tuple[int, int]]] = {}
+    files: list[FileCheck] = []
+    for row in rows:
+        hw = (row["height"], row["width"])
+        third_party = row["origin"] != "generated"
+        for side in ("lq", "gt"):
+            rel = row[f"{side}_path"]
+            if path_problem(rel):
+                continue
+            expected = (row[f"{side}_sha256"], row[f"{side}_bytes"], hw)
+            if rel in checked:  # a GT shared by several LQs is checked once, but must agree everywhere
+                if checked[rel] != expected:
+                    report.problems.append(
+                        Problem("shared-file", "rows disagree about this file's digest, size or shape", row["sample_id"], rel)
+                    )
+                continue
+            checked[rel] = expected
+            files.append(FileCheck(rel, *expected, row["sample_id"], full or third_party, rel in to_fingerprint))
+    return files
 
 
 def _recipe_test_sets(root: Path) -> tuple[str, ...]:
@@ -299,61 +330,46 @@ def verify_manifest(
     if path.is_dir():  # one part file is a deliberate subset; a folder must hold everything the build planned
         _completeness(root, report)
     try:
-        table = _load_table(path, report)
+        tables = _read_parts(path, report)
     except ManifestError as error:
         if report.incomplete:  # a build killed before its first task finished has no part file yet
             report.seconds = time.perf_counter() - started
             return report
         raise UsageError(str(error)) from None
-    if table is None:
+    if not tables:
         report.seconds = time.perf_counter() - started
         return report
+    table = pa.concat_tables(tables)
     rows = table.select(list(COLUMNS)).to_pylist()
     report.rows = len(rows)
     _row_problems(rows, report)
 
-    # The leakage guard decodes every distinct GT (perceptual hashes) while this thread hashes files:
-    # OpenCV and hashlib both release the GIL, so on two cores the two overlap instead of adding up.
-    from uir_data.leakage import find_leaks
-
-    with ThreadPoolExecutor(max_workers=1) as background:
-        leaks = background.submit(
-            find_leaks,
+    near_duplicates = not quick if near_duplicates is None else near_duplicates
+    test_sets = _recipe_test_sets(root)
+    # The near-duplicate guard decodes one GT per distinct digest: fingerprinted from the bytes read here.
+    to_fingerprint = fingerprinted_files(table, test_sets) if near_duplicates and not quick else set()
+    checks = _files_to_check(rows, report, full=full, to_fingerprint=to_fingerprint)
+    fingerprints: dict[str, Fingerprint] = {}
+    # Reading, hashing and decoding release the GIL: a few threads keep every core busy; map keeps row order.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        members = RootFiles(root)
+        results = pool.map(lambda item: _check_file(members, item, quick, fingerprints), checks)
+        for done, (problems, hashed) in enumerate(results, start=1):
+            report.problems.extend(problems)
+            if hashed >= 0:
+                report.files_checked += 1
+                report.bytes_hashed += hashed
+            if on_progress and (done % 64 == 0 or done == len(checks)):
+                on_progress(done, len(checks))
+    # Files the workers did not fingerprint (not read whole, refused, wrong size) the guard reads itself.
+    report.problems.extend(
+        find_leaks(
             table,
             root,
-            test_sets=_recipe_test_sets(root),
-            near_duplicates=not quick if near_duplicates is None else near_duplicates,
+            test_sets=test_sets,
+            near_duplicates=near_duplicates,
+            fingerprints=fingerprints,
         )
-        checked: dict[str, tuple[str, int, tuple[int, int]]] = {}
-        files: list[FileCheck] = []
-        for row in rows:
-            hw = (row["height"], row["width"])
-            third_party = row["origin"] != "generated"
-            for side in ("lq", "gt"):
-                rel = row[f"{side}_path"]
-                if path_problem(rel):
-                    continue
-                expected = (row[f"{side}_sha256"], row[f"{side}_bytes"], hw)
-                if rel in checked:  # a GT shared by several LQs is checked once, but must agree everywhere
-                    if checked[rel] != expected:
-                        report.problems.append(
-                            Problem("shared-file", "rows disagree about this file's digest, size or shape", row["sample_id"], rel)
-                        )
-                    continue
-                checked[rel] = expected
-                files.append(FileCheck(rel, *expected, row["sample_id"], full or third_party))
-        # Reading and hashing release the GIL: a few threads keep every core busy; map keeps row order.
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            members = RootFiles(root)
-            results = pool.map(lambda item: _check_file(members, item, quick), files)
-            for done, (problems, hashed) in enumerate(results, start=1):
-                report.problems.extend(problems)
-                if hashed >= 0:
-                    report.files_checked += 1
-                    report.bytes_hashed += hashed
-                if on_progress and (done % 64 == 0 or done == len(files)):
-                    on_progress(done, len(files))
-        leak_problems = leaks.result()
-    report.problems.extend(leak_problems)
+    )
     report.seconds = time.perf_counter() - started
     return report

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from uir_data.leakage import candidate_pairs, find_leaks, perceptual_hashes
-from uir_data.manifest import rows_to_table
+from uir_data.manifest import read_manifest, rows_to_table, write_table
+from uir_data.verify import verify_manifest
 
 SIDE = 96
 
@@ -79,6 +80,56 @@ def test_planted_near_duplicate_resized_and_reencoded_is_found(tmp_path):
     assert named == {"train-3", "test-0"}
     assert "gt/" in problem.file and "gt/" in problem.message
     assert find_leaks(table, tmp_path, near_duplicates=False) == []
+
+
+def _planted_root(root: Path, test_split: str = "test") -> list[dict]:
+    """A root whose manifest holds 12 train pictures and, in `test_split`, train_3 resized + re-encoded."""
+    rows = []
+    for index in range(12):
+        rel = _picture_file(root, f"gt/pool/train_{index}.png", f"train-{index}")
+        rows.append(_row(f"train-{index}", "train", "pool", rel, root))
+    rel = _picture_file(root, "gt/other/test_0.jpg", "train-3", side=72, quality=70)
+    rows.append(_row("test-0", test_split, "other", rel, root))
+    (root / "manifest").mkdir()
+    write_table(rows_to_table(rows, "t", "h"), root / "manifest" / "part-00000.parquet")
+    return rows
+
+
+def test_verify_fingerprints_the_bytes_it_hashed_and_finds_the_near_duplicate(tmp_path, monkeypatch):
+    from uir_data.member_io import RootFiles
+
+    _planted_root(tmp_path)
+
+    def second_read(self, rel):
+        raise AssertionError(f"{rel} read a second time for the leakage guard")
+
+    monkeypatch.setattr(RootFiles, "read", second_read)
+    report = verify_manifest(tmp_path)
+
+    assert [p.check for p in report.problems] == ["near-duplicate-leak"]
+    assert report.problems[0].sample_id == "train-3" and "test-0" in report.problems[0].message
+
+
+def test_a_gt_verify_does_not_read_whole_is_still_fingerprinted_by_the_guard(tmp_path):
+    rows = _planted_root(tmp_path)
+    rows[-1]["gt_bytes"] = rows[-1]["lq_bytes"] = rows[-1]["gt_bytes"] + 1  # verify never reads such a file
+    write_table(rows_to_table(rows, "t", "h"), tmp_path / "manifest" / "part-00000.parquet")
+
+    report = verify_manifest(tmp_path)
+
+    assert [p.check for p in report.problems] == ["bytes", "sha256", "near-duplicate-leak"]
+
+
+def test_one_split_needs_no_decode_and_two_splits_still_decode(tmp_path, monkeypatch):
+    import uir_data.leakage as leakage
+
+    _planted_root(tmp_path, test_split="train")
+    table = read_manifest(tmp_path)
+    assert leakage.fingerprinted_files(table) == set()
+    monkeypatch.setattr(leakage, "perceptual_hashes", lambda *args: pytest.fail("decoded with one split only"))
+    assert find_leaks(table, tmp_path) == []
+    # Naming the test picture's dataset as a test set gives it a split of its own: every GT is decoded.
+    assert len(leakage.fingerprinted_files(table, ("other",))) == 13
 
 
 def test_exact_duplicate_across_splits_names_both_rows(tmp_path):
