@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from uir_data.degrade.kernels.snow import moving_flake_kernel, snow_layer
+from uir_data.degrade.kernels.snow import moving_flake_kernel, snow_layer, splat
 from uir_data.degrade.types.snow import LAYER_RECIPES, Snow
 from uir_data.seeding import make_rng
 
@@ -84,3 +84,17 @@ def test_severity_comes_from_the_flakes_not_the_veil(bundled_photos, psnr_db):
         # The former top levels lost ~5 dB to their veil.
         assert np.mean(flakes_only) - np.mean(with_veil) < 1.5, level
         assert np.mean(flakes_only) < 26.0 - 1.5 * level / len(SNOW.levels) * 6, level
+
+
+def test_splatting_flakes_equals_filtering_the_seed_image():
+    rng = np.random.default_rng(0)
+    height, width = 60, 70
+    for radius, motion, angle in ((2.3, 6.5, -2.6), (7.1, 13.4, 22.7), (0.8, 0.0, 0.0)):
+        kernel = moving_flake_kernel(radius, motion, angle)
+        flat = rng.integers(0, height * width, 40)
+        flat[:2] = (0, height * width - 1)  # footprints cut by the canvas corners
+        strength = rng.uniform(0.75, 1.0, 40)
+        seeds = np.bincount(flat, weights=strength, minlength=height * width).astype(np.float32)
+        filtered = cv2.filter2D(seeds.reshape(height, width), -1, np.ascontiguousarray(kernel[::-1, ::-1]),
+                                borderType=cv2.BORDER_CONSTANT)
+        assert np.allclose(splat(flat, strength, kernel, height, width), filtered, rtol=0, atol=1e-6)

@@ -37,7 +37,8 @@ _SNOW = Snow()
 class LowlightHazeRainSnow(Degradation):
     abbrev = "LHRS"
     # 2: H's content-aware depth and recalibrated β (the depth read from the clean image).
-    # 3: sensor/noise normal deviates by quantile table (kernels/noise.py): same statistics, new bytes.
+    # 3: sensor/noise normal deviates by quantile table (kernels/noise.py) and S's version-3 flakes: same
+    # statistics, new bytes.
     algorithm_version = 3
     levels = tuple(
         Level(

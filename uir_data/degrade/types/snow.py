@@ -63,7 +63,8 @@ def _levels() -> tuple[Level, ...]:
 class Snow(Degradation):
     abbrev = "S"
     # 2: Snow100K-like dense, larger, opaque flakes in up to four depth layers; severity from the flakes.
-    algorithm_version = 2
+    # 3: sparse layers with large flakes drawn flake by flake (kernels/snow.splat; values move by ~1e-7).
+    algorithm_version = 3
     levels = _levels()
 
     def sample(self, rng: np.random.Generator, level: int, height: int, width: int) -> dict[str, Any]:
