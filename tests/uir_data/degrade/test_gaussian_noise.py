@@ -167,3 +167,10 @@ def test_gaussian_noise_bytes_do_not_depend_on_the_thread(bundled_photos):
     with ThreadPoolExecutor(4) as pool:
         there = list(pool.map(lambda params: GN.apply(image, params).tobytes(), reversed(jobs)))
     assert here == there[::-1]
+
+
+@pytest.mark.parametrize("lam", [0.5, 6.0, 63.0, 200.0])
+def test_poisson_gaussian_counts_have_shot_plus_read_variance(lam):
+    counts = poisson_counts(np.full(400_000, lam, np.float32), make_rng(6), read_noise=2.5)
+    assert counts.mean() == pytest.approx(lam, rel=0.01, abs=0.01)
+    assert counts.var() == pytest.approx(lam + 2.5**2, rel=0.02)

@@ -129,24 +129,38 @@ def _poisson_table() -> np.ndarray:
     return table
 
 
-def poisson_counts(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Photon counts with the given (non-negative) means, float32.
+def poisson_counts(mean: np.ndarray, rng: np.random.Generator, read_noise: float = 0.0) -> np.ndarray:
+    """Photon counts with the given (non-negative) means, float32, plus Gaussian read noise of std `read_noise`.
 
-    Means below the Gaussian limit are sampled by inverse CDF from a table (λ on a 1/16 grid, rounded up or
-    down at random so the mean stays exact; quantiles resolved to 1/4096), about 4x faster than NumPy's
-    per-element sampler; larger means use the Gaussian limit.
+    Means below the Gaussian limit are sampled by inverse CDF from a table: one 16-bit draw per value gives
+    the quantile (12 bits, resolved to 1/4096) and the stochastic rounding of λ to the table's 1/16 grid
+    (4 bits; E[count] = λ within 1/512). Larger means use the Gaussian limit, with the read noise in the
+    same deviate (variance λ + read²); smaller ones add read noise from that deviate alone. One uniform and
+    at most one normal draw per value.
     """
-    mean = np.maximum(mean, 0, dtype=np.float32)
-    bits = rng.integers(0, 2**32, size=mean.shape, dtype=np.uint32)
-    quantile = bits >> np.uint32(32 - QUANTILE_BITS)
-    jitter = (bits & np.uint32(0xFFFFF)).astype(np.float32) * np.float32(1.0 / 2**20)  # independent low bits
-    scaled = np.minimum(mean, np.float32(POISSON_GAUSSIAN_LIMIT)) * np.float32(LAMBDA_STEPS)
-    row = scaled.astype(np.int32)
-    row += jitter < scaled - row  # stochastic rounding of λ to the grid keeps E[count] = λ
-    flat = (row << np.int32(QUANTILE_BITS)) + quantile.astype(np.int32)
+    mean = np.asarray(mean, dtype=np.float32)
+    bits = rng.integers(0, 2**16, size=mean.shape, dtype=np.uint16)
+    # floor(16λ + (j + 0.5)/16) with j the low 4 bits: λ rounded to the grid up or down at random.
+    position = np.clip(mean, np.float32(0), np.float32(POISSON_GAUSSIAN_LIMIT))
+    position *= np.float32(LAMBDA_STEPS * 16)
+    position += bits & np.uint16(15)
+    position += np.float32(0.5)
+    flat = position.astype(np.int32)
+    flat >>= np.int32(4)
+    flat <<= np.int32(QUANTILE_BITS)
+    flat |= bits >> np.uint16(16 - QUANTILE_BITS)
     counts = _poisson_table().ravel().take(flat).astype(np.float32)  # take: ~2x faster than 2-D indexing
-    large = mean >= POISSON_GAUSSIAN_LIMIT
-    if large.any():
+    large = mean >= np.float32(POISSON_GAUSSIAN_LIMIT)
+    any_large = bool(large.any())
+    if read_noise > 0:
+        deviate = standard_normal(rng, mean.shape)
+        if not any_large:
+            deviate *= np.float32(read_noise)
+            counts += deviate
+            return counts
+        spread = np.sqrt(np.where(large, mean, np.float32(0)) + np.float32(read_noise * read_noise))
+        return np.where(large, mean, counts) + spread * deviate
+    if any_large:
         gauss = np.rint(mean + np.sqrt(mean) * standard_normal(rng, mean.shape))
         counts = np.where(large, gauss, counts)
     return counts
@@ -185,8 +199,4 @@ def add_poisson_gaussian(
     electrons: np.ndarray, read_noise: float, seed: int, name: str = "sensor"
 ) -> np.ndarray:
     """Sensor noise on a signal in electrons: Poisson shot noise plus Gaussian read noise (std in e-)."""
-    rng = noise_rng(seed, name)
-    counts = poisson_counts(electrons, rng)
-    if read_noise > 0:
-        counts += standard_normal(rng, counts.shape) * np.float32(read_noise)
-    return counts
+    return poisson_counts(electrons, noise_rng(seed, name), read_noise)
