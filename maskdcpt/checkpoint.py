@@ -18,7 +18,6 @@ import errno
 import io
 import json
 import os
-import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open
 from safetensors.torch import save as save_safetensors
 
+from maskdcpt.models.torch_files import TorchFileError, load_tensors_only
 from uir_data.atomic import TEMP_MARK
 from uir_data.errors import UirError
 
@@ -193,13 +193,14 @@ def load_train_state(folder: Path) -> dict[str, Any]:
     """The resumable training state of a checkpoint folder, loaded with weights_only=True."""
     path = folder / STATE_FILE
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        # torch's message advises weights_only=False, i.e. running arbitrary code from the file: never pass that on
-        raise CheckpointError(f"{path}: refused, it holds objects other than tensors and plain values (not written "
-                              "by uir train, or altered); delete this checkpoint folder to resume from the one before") from None
-    except (OSError, RuntimeError, EOFError, ValueError) as error:
-        raise CheckpointError(f"{path}: cannot load the training state ({error})") from None
+        return load_tensors_only(path)
+    except TorchFileError as error:
+        if error.refused:  # never pass on torch's advice to load with weights_only=False
+            raise CheckpointError(f"{path}: refused, it holds objects other than tensors and plain values (not "
+                                  "written by uir train, or altered); delete this checkpoint folder to resume from the "
+                                  "one before") from None
+        raise CheckpointError(f"{path}: cannot load the training state ({error.detail}); delete this checkpoint "
+                              "folder to resume from the one before") from None
 
 
 @dataclass

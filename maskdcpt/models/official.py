@@ -9,7 +9,6 @@ maskdcpt.models.convert, so they load the same way.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from torch import nn
 
 from maskdcpt.models.convert import convert_state_dict, mismatch_hint
 from maskdcpt.models.errors import OfficialWeightsError
+from maskdcpt.models.torch_files import TorchFileError, load_tensors_only
 
 # BasicSR stores EMA weights under params_ema and raw weights under params; EMA is what is evaluated.
 # PyTorch Lightning (the original PromptIR) stores the module's weights under state_dict.
@@ -47,19 +47,17 @@ def read_checkpoint(path: str | Path) -> dict:
             from safetensors.torch import load_file
 
             return dict(load_file(str(path), device="cpu"))
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        # torch wraps every unpickling failure in advice to pass weights_only=False: never repeat it.
-        if "Unsupported global" not in str(error):  # not a class refused, just bytes torch cannot parse
+        loaded = load_tensors_only(path)
+    except TorchFileError as error:
+        if error.refused:
             raise OfficialWeightsError(
-                f"{path}: cannot read checkpoint (not a PyTorch or safetensors file, or damaged); "
-                "download or export it again"
+                f"{path}: refused, it holds pickled objects other than tensors and plain containers; load only "
+                "checkpoints that hold weights (re-save the state dict alone with the code that wrote it)"
             ) from None
         raise OfficialWeightsError(
-            f"{path}: refused, it holds pickled objects other than tensors and plain containers; load only "
-            "checkpoints that hold weights (re-save the state dict alone with the code that wrote it)"
+            f"{path}: cannot read checkpoint ({error.detail}); download or export it again"
         ) from None
-    except Exception as error:  # corrupt file, wrong format
+    except Exception as error:  # a damaged safetensors file
         raise OfficialWeightsError(
             f"{path}: cannot read checkpoint ({type(error).__name__}: {error})"
         ) from error

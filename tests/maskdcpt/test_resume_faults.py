@@ -113,3 +113,15 @@ def test_a_training_state_with_pickled_objects_is_refused_without_weights_only_a
     assert message.startswith(f"{tmp_path / ckpt.STATE_FILE}: refused, it holds objects other than tensors")
     assert "weights_only" not in message and "False" not in message
     assert isinstance(pickle.dumps(Payload()), bytes)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint", b"PK\x03\x04 truncated zip"])
+def test_a_damaged_training_state_is_called_damaged_not_refused(tmp_path: Path, content: bytes):
+    # garbage must not be reported as "holds objects" (which blames the writer): it is a damaged file
+    (tmp_path / ckpt.STATE_FILE).write_bytes(content)
+    with pytest.raises(ckpt.CheckpointError) as caught:
+        ckpt.load_train_state(tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / ckpt.STATE_FILE}: cannot load the training state (not a PyTorch file")
+    assert "refused" not in message and "weights_only" not in message
+    assert message.endswith("delete this checkpoint folder to resume from the one before")
