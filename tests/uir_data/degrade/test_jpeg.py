@@ -83,3 +83,16 @@ def test_direct_rgb_decode_gives_the_bytes_of_bgr_decode_and_swap(bundled_photos
                     ok, data = cv2.imencode(".jpg", np.ascontiguousarray(padded[..., ::-1]), flags)
                     slow = cv2.imdecode(data, cv2.IMREAD_COLOR)[dy:, dx:, ::-1]
                     assert np.array_equal(fast, slow), (photo.shape, quality, subsampling, offset)
+
+
+def test_shifted_bgr_is_the_reflect_padded_image_swapped():
+    from uir_data.degrade.kernels.jpeg_codec import _shifted_bgr
+
+    rng = np.random.default_rng(0)
+    for shape in ((64, 80), (9, 9), (2, 3), (1, 9), (8, 5), (3, 1), (1, 1), (2, 2)):
+        image = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+        for dy in range(8):
+            for dx in range(8):
+                padded = (cv2.copyMakeBorder(image, dy, 0, dx, 0, cv2.BORDER_REFLECT_101) if min(shape) > 1
+                          else np.pad(image, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
+                assert np.array_equal(_shifted_bgr(image, dy, dx), padded[..., ::-1]), (shape, dy, dx)

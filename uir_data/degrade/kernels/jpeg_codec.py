@@ -49,11 +49,26 @@ def _encode_flags(quality: int, subsampling: str) -> list[int]:
     return [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING_FLAGS[subsampling]]
 
 
-def _encode(rgb: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
+def _shifted_bgr(rgb: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """BGR of the image reflect-padded (101) by dy rows on top and dx columns on the left, in one pass."""
+    height, width = rgb.shape[:2]
+    if height <= dy or width <= dx or min(height, width) == 1:  # pads wider than the image, or one line
+        padded = (cv2.copyMakeBorder(rgb, dy, 0, dx, 0, cv2.BORDER_REFLECT_101) if min(height, width) > 1
+                  else np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
+        return cv2.cvtColor(padded, cv2.COLOR_RGB2BGR)
+    bgr = np.empty((height + dy, width + dx, 3), np.uint8)
+    cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR, dst=bgr[dy:, dx:])  # swapped straight into place
+    bgr[dy:, :dx] = bgr[dy:, 2 * dx : dx : -1]  # reflect-101: column -k is column k
+    bgr[:dy] = bgr[2 * dy : dy : -1]  # then the rows, corners included, as copyMakeBorder does
+    return bgr
+
+
+def _encode(rgb: np.ndarray, quality: int, subsampling: str, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"JPEG encoding needs a uint8 (H, W, 3) RGB image, got {rgb.dtype} {rgb.shape}")
     flags = _encode_flags(quality, subsampling)
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # the same channel swap, without NumPy's strided copy
+    # cvtColor: the same channel swap as [..., ::-1], without NumPy's strided copy.
+    bgr = _shifted_bgr(rgb, *offset) if offset != (0, 0) else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     ok, buffer = cv2.imencode(".jpg", bgr, flags)
     if not ok:
         raise RuntimeError("OpenCV failed to encode a JPEG image")
@@ -88,12 +103,7 @@ def jpeg_roundtrip_uint8(
     """Compress and decompress a uint8 RGB image; `grid_offset` shifts the 8x8 block grid (reflect pad, crop)."""
     dy, dx = (int(v) for v in grid_offset)
     if dy or dx:
-        padded = (
-            cv2.copyMakeBorder(rgb, dy, 0, dx, 0, cv2.BORDER_REFLECT_101)
-            if min(rgb.shape[:2]) > 1
-            else (np.pad(rgb, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
-        )
-        return _decode(_encode(padded, quality, subsampling))[dy:, dx:]
+        return _decode(_encode(rgb, quality, subsampling, (dy, dx)))[dy:, dx:]
     return _decode(_encode(rgb, quality, subsampling))
 
 
