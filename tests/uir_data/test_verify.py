@@ -281,3 +281,10 @@ def test_a_file_of_the_wrong_size_is_never_read(dataset):
     assert [(p.check, p.file) for p in report.problems] == [("bytes", row["lq_path"]), ("sha256", row["lq_path"])]
     assert f"size {1 << 30} bytes" in report.problems[0].message
     assert peak < 64 * 2**20
+
+
+def test_progress_counts_every_file_once_in_order(clean_dataset):
+    seen = []
+    report = verify_manifest(clean_dataset, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (report.files_checked, report.files_checked)
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})  # increasing, no repeats
