@@ -4,7 +4,7 @@ Build: `uir build-dataset` (sweep recipe, GN only: noise is what the floor does)
 the bundled photos, pairs/s per core, against the I/O floor: read + decode the source, add Gaussian noise
 with numpy, encode LQ and GT as PNG, write both, sha256 both. Also 2
 workers vs 1 (equal-sized sources, so the comparison measures scaling, not one large photo's tail).
-Verify: `uir verify-manifest` (hash + header decode of every file, on min(4, cores) threads) against
+Verify: `uir verify-manifest` (hash + header decode of every file, on two threads a core: `verify_threads()`) against
 reading and hashing the same files on one thread. Run: `python -m bench.build_verify` (or `make bench`);
 `--verify-only` times verify alone, cases interleaved round-robin over 7 repetitions, with CPU time (all
 threads) next to wall time, a root in three splits (where the leakage guard decodes every distinct GT)
@@ -34,7 +34,7 @@ from uir_data.build import build_dataset  # noqa: E402
 from uir_data.manifest import read_manifest  # noqa: E402
 from uir_data.recipe import load_recipe  # noqa: E402
 from uir_data.sources.bundled import bundled_items  # noqa: E402
-from uir_data.verify import verify_manifest  # noqa: E402
+from uir_data.verify import verify_manifest, verify_threads  # noqa: E402
 
 REPEATS = 3
 
@@ -107,7 +107,7 @@ def read_and_hash(root: Path) -> tuple[float, int]:
 def verify_only(repeats: int = 7) -> None:
     """Verify against read+sha256 only (one build of each manifest shape, cases interleaved round-robin).
 
-    Verify checks files on min(4, cores) threads; read+sha256 is one thread. Both are also reported as CPU
+    Verify checks files on verify_threads() threads; read+sha256 is one thread. Both are also reported as CPU
     time (all threads), and verify once more pinned to one core, so the thread pool is not what makes a ratio.
     """
     with tempfile.TemporaryDirectory(prefix="uir-bench-") as tmp:
@@ -140,7 +140,7 @@ def verify_only(repeats: int = 7) -> None:
                 cpu[name].append(time.process_time() - cpu_started)
         _, total = read_and_hash(work / "build-1-None")  # every root holds the same files
         floor, floor_cpu = (statistics.median(values["read+sha256 (one thread)"]) for values in (wall, cpu))
-        threads = min(4, os.cpu_count() or 1)
+        threads = verify_threads()
         print(f"# verify benchmark ({total / 1e6:.0f} MB in {_files(work / 'build-1-None')} files, median of {repeats}, "
               f"interleaved; verify checks files on {threads} threads, read+sha256 on one)")
         print("| measure | MB/s | ratio to read+sha256 | CPU-time ratio | target |")
@@ -206,7 +206,7 @@ def main() -> None:
         print("|---|---|---|---|---|")
         print(f"| build, 1 worker | {one:.1f} pairs/s | I/O floor {floor:.1f} pairs/s | {one / floor:.2f}x | >= 0.7x |")
         print(f"| build, 2 workers | {two:.1f} pairs/s | 1 worker {one:.1f} pairs/s | {two / one:.2f}x | >= 1.8x |")
-        threads = min(4, os.cpu_count() or 1)
+        threads = verify_threads()
         print(f"| verify ({parts} parts, {threads} threads) | {verify:.0f} MB/s | read+sha256, 1 thread, {hashing:.0f} MB/s | {verify / hashing:.2f}x "
               "| >= 0.8x |")
         print(f"| verify (1 part, {threads} threads) | {verify_one_part:.0f} MB/s | read+sha256, 1 thread, {hashing:.0f} MB/s | "
