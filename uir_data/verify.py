@@ -54,7 +54,8 @@ HASH_CHUNK = 1 << 20
 def verify_threads() -> int:
     """Threads verify reads, hashes and decodes on: two a core, at most 32 (each may hold a 16 MiB file)."""
     # Reading, hashing and decoding release the GIL, the bookkeeping around them does not: with two threads a
-    # core, one keeps the core busy while the other waits for the GIL (2 cores: 4 threads ran 1.5x 2 threads).
+    # core, one keeps the core busy while the other waits for the GIL (on a shared 2-core machine, 4 threads
+    # ran 1.5x as fast as 2 for the same CPU time).
     return min(32, 2 * (os.cpu_count() or 1))
 
 
