@@ -29,6 +29,7 @@ from uir_data.degrade.kernels.blur_kernels import build_kernel, gaussian_kernel_
 from uir_data.degrade.kernels.filtering import (
     PADDING_NAME,
     apply_psf,
+    convolve,
     convolve_separable_uint8,
     separable_factors,
 )
@@ -123,12 +124,15 @@ def _iso_taps(sigma: float, size: int | None) -> np.ndarray:
     return taps
 
 
-def separable_taps(kernel_params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(taps_x, taps_y) of a rank-one recorded kernel (every isotropic one, built 1-D directly), else None."""
+def srgb_filter(kernel_params: dict[str, Any]) -> tuple[tuple[np.ndarray, np.ndarray] | None, np.ndarray | None]:
+    """((taps_x, taps_y), None) for a rank-one recorded kernel (every isotropic one built 1-D directly), else
+    (None, the 2-D kernel): the kernel is built and its rank tested once."""
     if kernel_params["shape"] == "iso":
         taps = _iso_taps(float(kernel_params["sigma_x"]), kernel_params.get("size"))
-        return taps, taps
-    return separable_factors(build_kernel(kernel_params))
+        return (taps, taps), None
+    kernel = build_kernel(kernel_params)
+    factors = separable_factors(kernel)
+    return (factors, None) if factors is not None else (None, kernel)
 
 
 def blur_image_uint8(pixels: np.ndarray, kernel_params: dict[str, Any], domain: str) -> np.ndarray:
@@ -140,24 +144,24 @@ def blur_image_uint8(pixels: np.ndarray, kernel_params: dict[str, Any], domain: 
         return linear_to_srgb8(apply_psf(srgb8_to_linear(pixels), build_kernel(kernel_params)))
     if domain != "srgb":
         raise ValueError(f"unknown blur domain {domain!r}; expected srgb or linear")
-    taps = separable_taps(kernel_params)
+    taps, kernel = srgb_filter(kernel_params)
     if taps is not None:
         return convolve_separable_uint8(pixels, *taps)
-    return to_uint8(apply_psf(to_float(pixels), build_kernel(kernel_params)))
+    return to_uint8(convolve(to_float(pixels), kernel))
 
 
 def blur_image(image: np.ndarray, kernel_params: dict[str, Any], domain: str) -> np.ndarray:
     """Blur a float32 image with a recorded kernel in sRGB or linear light (reflect padding).
 
     A separable sRGB blur works on the 8-bit codes (as blur_image_uint8), so float and uint8 paths agree."""
-    if domain == "srgb" and (taps := separable_taps(kernel_params)) is not None:
-        return to_float(convolve_separable_uint8(to_uint8(image), *taps))
-    kernel = build_kernel(kernel_params)
     if domain == "linear":
-        return linear_to_srgb(apply_psf(srgb_to_linear(image), kernel))
-    if domain == "srgb":
-        return apply_psf(image, kernel)
-    raise ValueError(f"unknown blur domain {domain!r}; expected srgb or linear")
+        return linear_to_srgb(apply_psf(srgb_to_linear(image), build_kernel(kernel_params)))
+    if domain != "srgb":
+        raise ValueError(f"unknown blur domain {domain!r}; expected srgb or linear")
+    taps, kernel = srgb_filter(kernel_params)
+    if taps is not None:
+        return to_float(convolve_separable_uint8(to_uint8(image), *taps))
+    return convolve(image, kernel)
 
 
 class GaussianBlur(Degradation):
