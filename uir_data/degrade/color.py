@@ -12,17 +12,28 @@ from typing import Any
 import cv2
 import numpy as np
 
+# code * (1/255) in float32 for every uint8 code: the values of the arithmetic, looked up in one pass.
+_UNIT_ROW = (np.arange(256, dtype=np.uint8).astype(np.float32) * np.float32(1.0 / 255.0)).reshape(1, 256)
+
 
 def to_float(image: np.ndarray) -> np.ndarray:
     """uint8 RGB -> float32 RGB in [0, 1]."""
     if image.dtype != np.uint8:
         raise TypeError(f"expected a uint8 image, got {image.dtype}")
+    if image.ndim == 3 and 1 <= image.shape[2] <= 4 and image.size:
+        # cv2.LUT with a float32 table: the same values as astype + multiply, one pass instead of two.
+        return cv2.LUT(np.ascontiguousarray(image), _UNIT_ROW).reshape(image.shape)
     return image.astype(np.float32) * np.float32(1.0 / 255.0)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """float RGB in [0, 1] -> uint8, rounding once and clipping where an 8-bit encoder saturates."""
-    return np.clip(np.rint(image * np.float32(255.0)), 0, 255).astype(np.uint8)
+    scaled = image * np.float32(255.0)
+    if not isinstance(scaled, np.ndarray):  # a scalar
+        return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    np.rint(scaled, out=scaled)  # in place: the same values without two more full-size temporaries
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def _power(image: np.ndarray, exponent: float) -> np.ndarray:
