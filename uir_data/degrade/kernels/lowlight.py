@@ -89,8 +89,10 @@ def apply_exposure(
     if not 0 < exposure <= 1:
         raise ValueError(f"exposure must be in (0, 1], got {exposure}")
     radiance = expand_light_sources(linear_image, LIGHT_HEADROOM / exposure) if keep_lights else linear_image
-    signal = radiance * np.float32(exposure)
     if photons <= 0:
-        return np.clip(signal, 0.0, 1.0)
-    electrons = add_poisson_gaussian(signal * np.float32(photons), read_noise, seed, "exposure")
-    return np.clip(electrons * np.float32(1.0 / photons), 0.0, 1.0)
+        return np.clip(radiance * np.float32(exposure), 0.0, 1.0)
+    # One multiply by exposure·photons: the same values as two when the exposure is a power of two (every
+    # level's is), one full-image pass less.
+    electrons = add_poisson_gaussian(radiance * np.float32(exposure * photons), read_noise, seed, "exposure")
+    electrons *= np.float32(1.0 / photons)
+    return np.clip(electrons, 0.0, 1.0, out=electrons)
