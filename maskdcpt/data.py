@@ -395,13 +395,19 @@ def collate_pairs(samples: list[dict]) -> dict:
 
 
 def worker_init(_worker_id: int, parent_pid: int | None = None) -> None:
-    """One thread per DataLoader worker (the workers already run in parallel); die with the parent.
+    """One thread per DataLoader worker (the workers already run in parallel); stop signals left to the parent;
+    die with the parent.
 
     OpenCV's thread count is set to 1 in the parent before the fork (make_loader): calling
     cv2.setNumThreads in a forked child whose parent had used OpenCV's thread pool deadlocks in
     pthread_cond_destroy (seen with gdb), so the children inherit the setting instead.
     """
     torch.set_num_threads(1)
+    # A stop signal sent to the whole process group (Slurm's scancel, Ctrl-C, `kill -- -PGID`) reaches the
+    # workers too; dying of it would end the run with "worker killed by signal" instead of the main process's
+    # clean stop (checkpoint, exit 130). The main process stops them, or the kernel does if it dies.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
 
 

@@ -100,7 +100,11 @@ def test_torchrun_ddp_matches_a_single_process_run(dataset: Path, tmp_path: Path
     assert sum((a[k] - b[k]).abs().sum().item() for k in a) / sum(a[k].numel() for k in a) < 1e-5
 
 
-def test_sigterm_stops_after_the_step_with_a_checkpoint_and_exit_130(dataset: Path, tmp_path: Path):
+@pytest.mark.parametrize("target", ["main", "group-SIGTERM", "group-SIGINT"])
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_exit_130(dataset: Path, tmp_path: Path, target: str):
+    # "group": the signal reaches the data workers too, as Slurm's scancel (SIGTERM to every process of the
+    # job) or Ctrl-C in a terminal (SIGINT to the foreground group) deliver it; a worker that died of it made
+    # the run end in "DataLoader worker is killed by signal" instead of a clean stop
     import signal
     import time
 
@@ -109,16 +113,20 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint_and_exit_130(dataset: Pa
             str(dataset), "--device", "cpu", "--max-steps", "100000", "--set", "run.log_every=1",
             "--set", "run.ckpt_every=100000", "--set", "data.workers=1", "--set", "run.threads=1"]
     process = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(MetricsLog(run).read()) < 2:
         time.sleep(0.1)
-    process.send_signal(signal.SIGTERM)
+    name = "SIGINT" if target.endswith("SIGINT") else "SIGTERM"
+    if target == "main":
+        process.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(process.pid, getattr(signal, name))
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     message = " ".join(err.split())
-    assert "stopped by SIGTERM after step" in message and "rerun the same command to resume" in message
-    assert "Traceback" not in err
-    stopped = int(message.split("stopped by SIGTERM after step ")[1].split(":")[0])
+    assert f"stopped by {name} after step" in message and "rerun the same command to resume" in message
+    assert "Traceback" not in err and "killed by signal" not in err
+    stopped = int(message.split(f"stopped by {name} after step ")[1].split(":")[0])
     assert stopped >= 2 and ckpt.latest_checkpoint(run).name == f"step-{stopped:08d}"
     assert [r["step"] for r in MetricsLog(run).read() if r["kind"] == "train"] == list(range(1, stopped + 1))
