@@ -56,3 +56,30 @@ def test_aggregate_tables_and_plots(tmp_path):
     written = write_plots(results, tmp_path / "plots")
     assert [p.name for p in written] == ["pretrain_accuracy.png", "finetune_psnr.png"]
     assert cv2.imread(str(written[1])).shape == (380, 2 * 560, 3)
+
+
+def test_table_x_row_and_classifier_tables(tmp_path):
+    from experiments.report import short_pretrain_row
+
+    write_runs(tmp_path, seeds=2)
+    short = tmp_path / "runs" / "pretrain-100"
+    short.mkdir(parents=True)
+    MetricsLog(short).append({"kind": "val", "step": 100, "accuracy": 0.3})
+    scores_by_run = {
+        "ft-scratch-s0": scores({"GN": 22.0, "LL": 18.0}), "ft-scratch-s1": scores({"GN": 24.0, "LL": 18.0}),
+        "ft-pretrained-s0": scores({"GN": 23.0, "LL": 19.0}), "ft-pretrained-s1": scores({"GN": 26.0, "LL": 19.0}),
+        "ft-pretrained100-s0": scores({"GN": 21.0, "LL": 17.0}), "ft-pretrained100-s1": scores({"GN": 22.0, "LL": 18.0}),
+    }
+    results = aggregate(tmp_path, scores_by_run, seeds=2, pretrain_steps=200, finetune_steps=50)
+    results["short_pretrain"] = short_pretrain_row(tmp_path, scores_by_run, 2, 100, 50)
+    assert results["short_pretrain"]["psnr"]["mean"]["mean"] == pytest.approx(19.5)
+    assert results["short_pretrain"]["val_accuracy"] == 0.3
+    results["pretrain"].update(target_accuracy=0.8, reached=True, test_accuracy={"pretrain": 0.75},
+                               test_accuracy_per_type={"pretrain": {"GN": 0.5, "LL": 1.0}},
+                               test_confusion={"GN": {"GN": 2, "LL": 2}, "LL": {"LL": 4}})
+    text = markdown_tables(results)
+    assert "| pretrain | 50% | 100% | 75.0% |" in text
+    assert "| GN | 2 | 2 |" in text and "| LL | 0 | 4 |" in text  # rows: true type; a never-predicted cell is 0
+    assert "| 100 | 30.0% | 19.50 ± 0.71 | 0.5000 ± 0.0000 |" in text
+    assert "| 200 | 80.0% | 21.75 ± 1.06 |" in text
+    assert "reached" in text and "NOT reached" not in text
