@@ -137,7 +137,7 @@ class PromptIR(RestorationBackbone):
         self.decoder_level1 = stage(dim * 2, 0, num_blocks[0])
         self.refinement = stage(dim * 2, 0, num_refinement_blocks)
         self.output = nn.Conv2d(dim * 2, out_channels, 3, padding=1, bias=bias)
-        # Taps: the three decoder levels before their prompts, highest resolution first (research §6.2).
+        # Taps: the three decoder levels before their prompts, highest resolution first (the official PromptIR_NoImg_DC taps).
         self.feature_dims = [dim * 2, dim * 2, dim * 4]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

@@ -8,8 +8,8 @@ import torch
 
 from maskdcpt.models import OfficialWeightsError, create_backbone, load_official_weights
 
-# Parameter names and shapes of the released MaskDCPT checkpoints, copied verbatim from the shared reference
-# (shared/reference/official_state_dicts) so CI's clean clone has them.
+# Parameter names and shapes of the released MaskDCPT checkpoints (read from the official weight files),
+# kept in tests/data so CI's clean clone has them.
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "official_state_dicts"
 
 CASES = [

@@ -45,7 +45,7 @@ def test_shape_facts_and_decoder_taps():
     restored, taps = net.forward_masked(torch.rand(2, 3, SIZE, SIZE), mask)
     assert restored.shape == (2, 3, SIZE, SIZE)
     assert [tuple(tap.shape) for tap in taps] == [(2, 16, 32, 32), (2, 16, 16, 16), (2, 32, 8, 8)]
-    assert create_backbone("restormer").feature_dims == [96, 96, 192]  # research §6.2
+    assert create_backbone("restormer").feature_dims == [96, 96, 192]  # the taps of the official DC classifier
 
 
 def test_no_leakage_and_every_stage_output_stays_zero_at_masked_sites():

@@ -1,4 +1,4 @@
-"""GB: Gaussian-family and sinc blur — isotropic, anisotropic, generalized, plateau, jinc (research §1.7).
+"""GB: Gaussian-family and sinc blur — isotropic, anisotropic, generalized, plateau, jinc (the kernel families of Real-ESRGAN).
 
 34 levels, each family ordered by increasing blur: σ grows, generalized and plateau β shrink (heavier tails =
 wider kernel), sinc cutoff shrinks. σ, sizes and cutoffs are in pixels of the image as degraded, as in

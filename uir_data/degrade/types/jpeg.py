@@ -46,7 +46,7 @@ class JPEGCompression(Degradation):
         else Level(f"q{q}", {"quality": q}, f"JPEG quality {q}, 4:2:0, random 8x8 grid offset")
         for q in QUALITIES
     )
-    # At q >= 90 the 4:2:0 chroma loss dominates and is the same at both qualities (research §1.8).
+    # At q >= 90 the 4:2:0 chroma loss dominates and is the same at both qualities.
     monotone_exceptions: ClassVar = {
         (0, 1): "q95 and q90 share the 4:2:0 chroma floor; PSNR differs by noise"
     }

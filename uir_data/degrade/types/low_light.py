@@ -1,6 +1,6 @@
-"""LL: low light — linear exposure cut 1/2 … 1/256 with photon-tied Poisson-Gaussian noise (research §1.15).
+"""LL: low light — linear exposure cut 1/2 … 1/256 with photon-tied Poisson-Gaussian noise.
 
-Physics path (SID/ELD style, research §1.15 b) without the digital gain: the output stays dark, as in LOL.
+Physics path (SID/ELD style) without the digital gain: the output stays dark, as in LOL.
 Photon count at full scale and read noise are fixed (kernels/lowlight.py), so noise grows with darkness by
 itself. In a random half of the samples the light sources of a night scene (small clipped regions,
 kernels/lowlight.py) are kept saturated; no other pixel ends brighter than in the clean image.

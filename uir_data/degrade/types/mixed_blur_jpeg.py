@@ -1,4 +1,4 @@
-"""BJ: isotropic Gaussian blur then JPEG, σ ∈ {1, 2, 3, 4} px × q ∈ {70, 50, 30, 15} (research §1.17).
+"""BJ: isotropic Gaussian blur then JPEG, σ ∈ {1, 2, 3, 4} px × q ∈ {70, 50, 30, 15}.
 
 Blur before compression, as in Real-ESRGAN / BSRGAN (optics come before the encoder). Levels are σ-major;
 severity is checked along both axes of the grid (more blur at fixed q, lower q at fixed blur).

@@ -1,7 +1,7 @@
 """MS: Bayer mosaic — sample a CFA (RGGB, BGGR, GRBG, GBRG), add σ ∈ {0, 5, 10, 20} noise, demosaic.
 
 The stored LQ is the demosaiced 3-channel image, as the demosaicking benchmarks feed their networks an
-initial interpolation (research §1.14); OpenCV's edge-aware demosaic plays that role. Levels are
+initial interpolation; OpenCV's edge-aware demosaic plays that role. Levels are
 pattern-major; severity grows with noise within each pattern (the pattern itself is a variant, not a
 severity). Odd sizes keep the pattern phase anchored at the top-left pixel.
 """

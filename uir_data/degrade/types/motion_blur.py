@@ -4,7 +4,7 @@ Lengths are px of the image as degraded; half of the samples use a straight kern
 random camera-shake path (Boracchi & Foi) of the same path length. Blur integrates radiance over the
 exposure, so it runs in linear light. In half of the samples the light sources of a night scene (small
 clipped regions, kernels/lowlight.py) are expanded first so they smear into bright streaks instead of dim
-ones (RSBlur's saturation finding, research §1.5); surfaces are never expanded.
+ones (RSBlur's saturation finding); surfaces are never expanded.
 """
 
 from __future__ import annotations
