@@ -8,8 +8,9 @@
    accuracy reaches `--target-accuracy` (or `--max-pretrain-steps`); the learning rate is constant, so a
    resumed chunk equals one longer run. P is the number of steps that took; a copy of the run after the
    first chunk is kept for the short-pre-training comparison (Table X);
-4. fine-tune, per seed: from the pre-trained encoder for F steps, and from scratch for P + F steps (the same
-   total number of steps), and from the first-chunk copy for F steps, `--parallel` runs at a time;
+4. fine-tune, per seed: from the pre-trained encoder for F steps; from scratch for P + F steps (the same
+   total number of steps, Table I) and for F steps (the same fine-tuning steps); from the first-chunk copy
+   for F steps (Table X), `--parallel` runs at a time;
 5. `uir evaluate` every fine-tuned run and both pre-training checkpoints on the test split; mean ± std over
    seeds per type -> results.json, results.md and PNG curves.
 
@@ -33,7 +34,13 @@ from pathlib import Path
 import numpy as np
 
 from experiments.confusion import confusion
-from experiments.report import aggregate, markdown_tables, short_pretrain_row, write_plots
+from experiments.report import (
+    aggregate,
+    equal_finetune_table,
+    markdown_tables,
+    short_pretrain_row,
+    write_plots,
+)
 from experiments.tiles import TileSpec, make_tiles
 from maskdcpt.plotting import run_series
 from uir_data.atomic import write_text_atomic
@@ -251,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seeds):
         planned.append((f"ft-scratch-s{seed}", "finetune", P + F, seed, None))
         planned.append((f"ft-pretrained-s{seed}", "finetune", F, seed, pre_dir))
+        planned.append((f"ft-scratch{F}-s{seed}", "finetune", F, seed, None))  # equal fine-tuning steps
         if first < P:
             planned.append((f"ft-pretrained{first}-s{seed}", "finetune", F, seed, short_dir))
     jobs: list[tuple[str, list[str], str | None]] = []
@@ -279,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                                test_confusion=confusion_test)
     if first < P:
         results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, first, F)
+    results["equal_finetune"] = equal_finetune_table(scores, args.seeds, F, P, first if first < P else None)
     results.update(
         settings={"pretrain_steps": P, "first_pretrain_chunk": first, "pretrain_chunk": args.pretrain_chunk,
                   "max_pretrain_steps": args.max_pretrain_steps, "target_accuracy": args.target_accuracy,

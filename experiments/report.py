@@ -69,6 +69,29 @@ def short_pretrain_row(out: Path, scores: dict[str, dict], seeds: int, steps: in
     }
 
 
+def equal_finetune_table(scores: dict[str, dict], seeds: int, finetune_steps: int, pretrain_steps: int,
+                         short_steps: int | None) -> dict:
+    """Test PSNR per type after the same number of fine-tuning steps: from scratch, from the short
+    pre-training (if any), from the full one; the pre-trained rows' paired difference to scratch."""
+    arms = {f"scratch + {finetune_steps}": f"ft-scratch{finetune_steps}"}
+    if short_steps is not None:
+        arms[f"pre-trained {short_steps} + {finetune_steps}"] = f"ft-pretrained{short_steps}"
+    arms[f"pre-trained {pretrain_steps} + {finetune_steps}"] = "ft-pretrained"
+    types = list(scores[f"ft-scratch{finetune_steps}-s0"]["types"])
+    table: dict[str, Any] = {}
+    for label, prefix in arms.items():
+        runs = [scores[f"{prefix}-s{s}"] for s in range(seeds)]
+        base = [scores[f"ft-scratch{finetune_steps}-s{s}"] for s in range(seeds)]
+        row = {}
+        for name in [*types, "mean"]:
+            pick = (lambda r, n=name: r["mean"] if n == "mean" else r["types"][n])  # noqa: E731
+            row[name] = {"psnr": mean_std([pick(r)["psnr"] for r in runs]),
+                         "ssim": mean_std([pick(r)["ssim"] for r in runs]),
+                         "delta_psnr": mean_std([pick(r)["psnr"] - pick(b)["psnr"] for r, b in zip(runs, base, strict=True)])}
+        table[label] = row
+    return {"finetune_steps": finetune_steps, "types": types, "rows": table}
+
+
 def _val_records(run_dir: Path) -> list[dict]:
     from maskdcpt.runlog import MetricsLog
 
@@ -130,6 +153,14 @@ def markdown_tables(results: dict) -> str:
                   f"{_fmt(short['ssim']['mean'], 4)} |",
                   f"| {pre['steps']} | {pre['final_val_accuracy']:.1%} | {_fmt(full['psnr'], 2)} | "
                   f"{_fmt(full['ssim'], 4)} |"]
+    equal = results.get("equal_finetune")
+    if equal:
+        lines += ["", f"At equal fine-tuning steps ({equal['finetune_steps']}): test PSNR (dB) per type, mean ± std over "
+                  "seeds; Δ is the paired difference to scratch", "",
+                  "| arm | " + " | ".join(equal["types"]) + " | mean | Δ mean |", "|---|" + "---|" * (len(equal["types"]) + 2)]
+        for label, row in equal["rows"].items():
+            lines.append(f"| {label} | " + " | ".join(_fmt(row[t]["psnr"], 2) for t in equal["types"])
+                         + f" | {_fmt(row['mean']['psnr'], 2)} | {_fmt(row['mean']['delta_psnr'], 2)} |")
     accuracy = pre["val_accuracy"]
     if len(accuracy) > 12:  # a long pre-training: every 500th step and the last (the plot has them all)
         last = list(accuracy)[-1]

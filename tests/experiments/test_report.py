@@ -83,3 +83,21 @@ def test_table_x_row_and_classifier_tables(tmp_path):
     assert "| 100 | 30.0% | 19.50 ± 0.71 | 0.5000 ± 0.0000 |" in text
     assert "| 200 | 80.0% | 21.75 ± 1.06 |" in text
     assert "reached" in text and "NOT reached" not in text
+
+
+def test_equal_finetune_table_pairs_each_arm_with_scratch_by_seed():
+    from experiments.report import equal_finetune_table
+
+    by_run = {
+        "ft-scratch50-s0": scores({"GN": 20.0, "LL": 16.0}), "ft-scratch50-s1": scores({"GN": 22.0, "LL": 16.0}),
+        "ft-pretrained100-s0": scores({"GN": 21.0, "LL": 16.0}), "ft-pretrained100-s1": scores({"GN": 21.0, "LL": 16.0}),
+        "ft-pretrained-s0": scores({"GN": 23.0, "LL": 18.0}), "ft-pretrained-s1": scores({"GN": 26.0, "LL": 18.0}),
+    }
+    table = equal_finetune_table(by_run, seeds=2, finetune_steps=50, pretrain_steps=400, short_steps=100)
+    rows = table["rows"]
+    assert list(rows) == ["scratch + 50", "pre-trained 100 + 50", "pre-trained 400 + 50"]
+    assert rows["pre-trained 400 + 50"]["GN"]["delta_psnr"]["values"] == [3.0, 4.0]
+    assert rows["pre-trained 100 + 50"]["GN"]["delta_psnr"]["values"] == [1.0, -1.0]
+    assert rows["scratch + 50"]["mean"]["delta_psnr"]["mean"] == 0.0
+    no_short = equal_finetune_table(by_run, seeds=2, finetune_steps=50, pretrain_steps=400, short_steps=None)
+    assert list(no_short["rows"]) == ["scratch + 50", "pre-trained 400 + 50"]
