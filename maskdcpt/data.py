@@ -14,6 +14,7 @@ import ctypes
 import functools
 import os
 import signal
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -404,11 +405,29 @@ def worker_init(_worker_id: int, parent_pid: int | None = None) -> None:
     """
     torch.set_num_threads(1)
     # A stop signal sent to the whole process group (Slurm's scancel, Ctrl-C, `kill -- -PGID`) reaches the
-    # workers too; dying of it would end the run with "worker killed by signal" instead of the main process's
-    # clean stop (checkpoint, exit 130). The main process stops them, or the kernel does if it dies.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # workers too; dying of it would end the run with "worker killed by signal" (raised by torch's SIGCHLD
+    # handler anywhere in the main process, even mid-checkpoint) instead of the main process's clean stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    obey_sigterm_only_from(os.getppid())
     die_with_parent(parent_pid)
+
+
+def obey_sigterm_only_from(parent_pid: int) -> None:
+    """Terminate on SIGTERM only when the parent sends it (torch's DataLoader ends a worker that does not
+    stop in time with terminate(), and it must still work: ignoring every SIGTERM left such a worker alive
+    and the interpreter's exit waiting for it forever). SIGTERM is blocked and read by a thread that sees
+    the sender's pid; from anyone else it is dropped, and the parent stops the worker when it is done."""
+    if not hasattr(signal, "sigwaitinfo"):  # pragma: no cover - not POSIX: keep the default
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # threads started later inherit the mask
+
+    def wait_for_parent() -> None:
+        while True:
+            info = signal.sigwaitinfo({signal.SIGTERM})
+            if info.si_pid == parent_pid:
+                os._exit(128 + signal.SIGTERM)
+
+    threading.Thread(target=wait_for_parent, name="sigterm-from-parent", daemon=True).start()
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h

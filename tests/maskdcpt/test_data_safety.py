@@ -134,3 +134,30 @@ def test_data_workers_start_after_the_parent_used_opencv_threads(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", AFTER_OPENCV_THREADS, str(dataset)], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0 and done.stdout.split() == ["4"], done.stderr[-2000:]
+
+
+def test_a_worker_stuck_in_a_sample_is_still_terminated_by_the_loader(tmp_path):
+    # Workers drop SIGTERM from anyone but their parent (a group-wide stop signal is the main process's to
+    # handle); the DataLoader's own terminate() of a worker that does not stop in time must still work, or
+    # the interpreter's exit waits for that worker forever.
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import functools, os, time, torch\n"
+        "from maskdcpt.data import worker_init\n"
+        "class Stuck(torch.utils.data.Dataset):\n"
+        "    def __len__(self): return 4\n"
+        "    def __getitem__(self, i):\n"
+        "        if i: time.sleep(3600)\n"
+        "        return i\n"
+        "loader = torch.utils.data.DataLoader(Stuck(), batch_size=1, num_workers=1, prefetch_factor=2,\n"
+        "    worker_init_fn=functools.partial(worker_init, parent_pid=os.getpid()))\n"
+        "batches = iter(loader)\n"
+        "print(int(next(batches)), flush=True)\n"
+        "del batches\n"
+        "print('shut down', flush=True)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(script)], cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "shut", "down"]
