@@ -46,7 +46,7 @@ docs: setup
 experiment: setup
 	bash experiments/fetch_photos.sh out/photos 38
 	nice -n 5 $(BIN)/python -m experiments.pretrain_vs_scratch --photos out/photos --out out/experiment \
-		--pretrain-steps 500 --pretrain-chunk 500 --max-pretrain-steps 4000 --finetune-steps 300 --docs docs/experiments
+		--pretrain-steps 500 --pretrain-chunk 500 --max-pretrain-steps 6000 --finetune-steps 300 --docs docs/experiments
 
 clean:
 	rm -rf demo-dataset demo-run out .pytest_cache

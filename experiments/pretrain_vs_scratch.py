@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="fine-tuning seeds per arm")
     parser.add_argument("--pretrain-steps", type=int, default=500, help="first pre-training chunk")
     parser.add_argument("--pretrain-chunk", type=int, default=500, help="steps added while below the target")
-    parser.add_argument("--max-pretrain-steps", type=int, default=4000)
+    parser.add_argument("--max-pretrain-steps", type=int, default=6000)
     parser.add_argument("--target-accuracy", type=float, default=0.8,
                         help="held-out classification accuracy that ends pre-training")
     parser.add_argument("--finetune-steps", type=int, default=300)
