@@ -71,6 +71,7 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
     """Stop a pool now: cancel queued tasks and kill running ones (their writes are atomic, so a killed
     task leaves at most a temp file, which the next build removes, and no marker)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() drops the pool's reference to it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
@@ -78,6 +79,12 @@ def _abandon(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=2)
+    # Let the pool's manager thread see the dead workers and close its wakeup pipe before this process
+    # exits: Python 3.11's exit hook for process pools writes to that pipe without the pool's lock, and
+    # when the thread closes it at the same moment the exit prints an EBADF traceback after our message.
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            manager.join(timeout=2)
 
 
 @contextlib.contextmanager
