@@ -247,13 +247,17 @@ def recipe_dataset_keys(recipe: Recipe) -> set[str]:
 
 @dataclass(frozen=True)
 class PreparedBuild:
-    """Everything a build decides before it writes: the recipe after flags, the plan, the run record."""
+    """Everything a build decides before it writes: the recipe after flags, the plan, the run record, and
+    the options that decide how the plan runs here (worker count, this job's share of an array job)."""
 
     out: Path
     recipe: Recipe
     planned: PlanResult
     previous: dict[str, Any] | None
     run_record: dict[str, Any]
+    workers: int | None
+    task_index: int | None
+    num_tasks: int | None
 
     @property
     def plan(self) -> Plan:
@@ -338,46 +342,24 @@ def prepare_build(
         "recipe": recipe.to_dict(),
     }
     _check_run_identity(out, previous, run_record)
-    return PreparedBuild(out, recipe, planned, previous, run_record)
+    return PreparedBuild(out, recipe, planned, previous, run_record, workers, task_index, num_tasks)
 
 
 def build_dataset(
     out: Path,
     recipe: str | Recipe = "demo",
     *,
-    sources: tuple[str, ...] = (),
-    sources_root: Path | None = None,
-    types: tuple[str, ...] | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    limit: int | None = None,
     executor: str = "local",
-    task_index: int | None = None,
-    num_tasks: int | None = None,
-    allow_missing: bool = False,
-    pairs_per_task: int | None = None,
-    max_pixels: int | None = None,
     on_start: Callable[[Plan, int], None] | None = None,
     on_task_done: Callable[[TaskResult], None] | None = None,
+    **plan_options: Any,
 ) -> BuildSummary:
-    """Build (or resume) a dataset into `out`; returns what was built."""
+    """Build (or resume) a dataset into `out`; returns what was built. `plan_options` are prepare_build's
+    keyword options (sources, types, seed, workers, ...), named once there so a dry run and a build agree."""
     started = time.perf_counter()
     out = Path(out)
-    prepared = prepare_build(
-        out,
-        recipe,
-        sources=sources,
-        sources_root=sources_root,
-        types=types,
-        seed=seed,
-        workers=workers,
-        limit=limit,
-        task_index=task_index,
-        num_tasks=num_tasks,
-        allow_missing=allow_missing,
-        pairs_per_task=pairs_per_task,
-        max_pixels=max_pixels,
-    )
+    prepared = prepare_build(out, recipe, **plan_options)
+    workers, task_index, num_tasks = prepared.workers, prepared.task_index, prepared.num_tasks
     recipe, planned, plan, run_record = prepared.recipe, prepared.planned, prepared.plan, prepared.run_record
     try:
         out.mkdir(parents=True, exist_ok=True)
