@@ -23,7 +23,7 @@ from experiments.pretrain_vs_scratch import (
     run_parallel,
     train_argv,
 )
-from experiments.report import mean_std
+from experiments.report import over_seeds
 from maskdcpt.plotting import run_series
 
 
@@ -60,10 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "pretrain_steps": steps, "finetune_steps": args.finetune_steps, "seeds": args.seeds,
         "val_accuracy": dict(zip(accuracy.steps, accuracy.values, strict=True)),
-        "psnr": {t: mean_std([s["types"][t]["psnr"] for s in scores.values()]) for t in types}
-        | {"mean": mean_std([s["mean"]["psnr"] for s in scores.values()])},
-        "ssim": {t: mean_std([s["types"][t]["ssim"] for s in scores.values()]) for t in types}
-        | {"mean": mean_std([s["mean"]["ssim"] for s in scores.values()])},
+        "psnr": over_seeds(list(scores.values()), [*types, "mean"], "psnr"),
+        "ssim": over_seeds(list(scores.values()), [*types, "mean"], "ssim"),
         "commands": runner.commands,
     }
     (out / f"longer_pretraining-{steps}.json").write_text(json.dumps(result, indent=1))

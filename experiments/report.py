@@ -19,19 +19,27 @@ def mean_std(values: list[float]) -> dict[str, Any]:
     return {"mean": float(array.mean()), "std": std, "values": [float(v) for v in array]}
 
 
+def score_of(run: dict, name: str) -> dict[str, Any]:
+    """One `uir evaluate` result's scores for a type, or for the mean over types (name "mean")."""
+    return run["mean"] if name == "mean" else run["types"][name]
+
+
+def over_seeds(runs: list[dict], names: list[str], metric: str) -> dict[str, dict[str, Any]]:
+    """{type or "mean": mean ± std of `metric` over the runs (one per seed)}."""
+    return {name: mean_std([score_of(run, name)[metric] for run in runs]) for name in names}
+
+
 def aggregate(out: Path, scores: dict[str, dict], seeds: int, pretrain_steps: int, finetune_steps: int) -> dict:
     """Per type and arm: PSNR/SSIM mean ± std over seeds on the test split; pre-training accuracy curve."""
     first = scores[f"ft-scratch-s{0}"]
     types = list(first["types"])
     table: dict[str, Any] = {"input": {}, **{arm: {} for arm in ARMS}, "delta_psnr": {}}
     for name in [*types, "mean"]:
-        source = first["mean"] if name == "mean" else first["types"][name]
+        source = score_of(first, name)
         table["input"][name] = {"psnr": source["psnr_input"], "ssim": source["ssim_input"]}
         for arm in ARMS:
             runs = [scores[f"ft-{arm}-s{s}"] for s in range(seeds)]
-            picked = [r["mean"] if name == "mean" else r["types"][name] for r in runs]
-            table[arm][name] = {"psnr": mean_std([p["psnr"] for p in picked]),
-                                "ssim": mean_std([p["ssim"] for p in picked])}
+            table[arm][name] = {metric: over_seeds(runs, [name], metric)[name] for metric in ("psnr", "ssim")}
         # seed s of both arms shares the seed, hence the data order: the paired difference is meaningful
         table["delta_psnr"][name] = mean_std([b - a for a, b in zip(table["scratch"][name]["psnr"]["values"],
                                                                      table["pretrained"][name]["psnr"]["values"],
@@ -57,15 +65,12 @@ def aggregate(out: Path, scores: dict[str, dict], seeds: int, pretrain_steps: in
 def short_pretrain_row(out: Path, scores: dict[str, dict], seeds: int, steps: int, finetune_steps: int) -> dict:
     """Table X at CPU scale: fine-tuning from the pre-training's first chunk (lower accuracy), same seeds."""
     runs = [scores[f"ft-pretrained{steps}-s{s}"] for s in range(seeds)]
-    types = list(runs[0]["types"])
+    names = [*runs[0]["types"], "mean"]
     accuracy = run_series(out / "runs" / f"pretrain-{steps}", "val-acc")
     return {
         "pretrain_steps": steps, "finetune_steps": finetune_steps,
         "val_accuracy": accuracy.values[-1] if accuracy.values else None,
-        "psnr": {t: mean_std([r["types"][t]["psnr"] for r in runs]) for t in types}
-        | {"mean": mean_std([r["mean"]["psnr"] for r in runs])},
-        "ssim": {t: mean_std([r["types"][t]["ssim"] for r in runs]) for t in types}
-        | {"mean": mean_std([r["mean"]["ssim"] for r in runs])},
+        "psnr": over_seeds(runs, names, "psnr"), "ssim": over_seeds(runs, names, "ssim"),
     }
 
 
@@ -82,13 +87,11 @@ def equal_finetune_table(scores: dict[str, dict], seeds: int, finetune_steps: in
     for label, prefix in arms.items():
         runs = [scores[f"{prefix}-s{s}"] for s in range(seeds)]
         base = [scores[f"ft-scratch{finetune_steps}-s{s}"] for s in range(seeds)]
-        row = {}
-        for name in [*types, "mean"]:
-            pick = (lambda r, n=name: r["mean"] if n == "mean" else r["types"][n])  # noqa: E731
-            row[name] = {"psnr": mean_std([pick(r)["psnr"] for r in runs]),
-                         "ssim": mean_std([pick(r)["ssim"] for r in runs]),
-                         "delta_psnr": mean_std([pick(r)["psnr"] - pick(b)["psnr"] for r, b in zip(runs, base, strict=True)])}
-        table[label] = row
+        table[label] = {name: {"psnr": over_seeds(runs, [name], "psnr")[name],
+                               "ssim": over_seeds(runs, [name], "ssim")[name],
+                               "delta_psnr": mean_std([score_of(r, name)["psnr"] - score_of(b, name)["psnr"]
+                                                       for r, b in zip(runs, base, strict=True)])}
+                        for name in [*types, "mean"]}
     return {"finetune_steps": finetune_steps, "types": types, "rows": table}
 
 
