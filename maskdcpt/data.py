@@ -10,7 +10,6 @@ replaced by the next readable row, deterministically, so the batch size and the 
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import signal
@@ -32,6 +31,7 @@ from uir_data.dataset_root import UnsafePathError, member_path, require_complete
 from uir_data.errors import UirError
 from uir_data.hub.layout import export_shards
 from uir_data.manifest import ManifestError, dataset_root_of, read_manifest
+from uir_data.parent_death import die_with_parent
 from uir_data.taxonomy import BY_ABBREV
 
 INDEX_COLUMNS = ("sample_id", "split", "degradation", "label", "lq_path", "gt_path")
@@ -409,7 +409,7 @@ def worker_init(_worker_id: int, parent_pid: int | None = None) -> None:
     # handler anywhere in the main process, even mid-checkpoint) instead of the main process's clean stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     obey_sigterm_only_from(os.getppid())
-    die_with_parent(parent_pid)
+    die_with_parent(os.getppid() if parent_pid is None else parent_pid)
 
 
 def obey_sigterm_only_from(parent_pid: int) -> None:
@@ -428,24 +428,6 @@ def obey_sigterm_only_from(parent_pid: int) -> None:
                 os._exit(128 + signal.SIGTERM)
 
     threading.Thread(target=wait_for_parent, name="sigterm-from-parent", daemon=True).start()
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def die_with_parent(parent_pid: int | None = None) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (kill -9 included), so no worker outlives a run.
-
-    torch's own check of the parent runs only between batches (every 5 s); a worker busy decoding, or
-    blocked, would otherwise linger. No-op where prctl is unavailable.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        return
-    if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def make_loader(dataset: TrainPairs, batch_sampler, workers: int) -> torch.utils.data.DataLoader:

@@ -7,49 +7,29 @@ and runs it with the local executor.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from uir_data.errors import UirError, UsageError
+from uir_data.parent_death import die_with_parent
 from uir_data.plan import Task
 from uir_data.task import TaskContext, TaskResult, run_task
 
 EXECUTORS = ("local", "ray")
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class WorkerDiedError(UirError):
     """A pool worker process vanished mid-task (most often the kernel's out-of-memory killer)."""
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Make this worker exit when the build process dies, even by kill -9 (which runs no cleanup)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-        return
-
-    def watch() -> None:  # elsewhere: poll, since there is no portable death signal
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def _init_worker(parent_pid: int) -> None:
     """Pool worker setup: die with the parent, leave Ctrl-C/SIGTERM to it, one core per process."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     # The terminal's Ctrl-C reaches the whole process group; the parent alone decides what stops, so a
     # worker never prints a KeyboardInterrupt traceback of its own. A forked worker also inherits the
     # parent's SIGTERM handler; give it back the default (terminate) so the parent can stop it.
