@@ -96,3 +96,28 @@ def test_shifted_bgr_is_the_reflect_padded_image_swapped():
                 padded = (cv2.copyMakeBorder(image, dy, 0, dx, 0, cv2.BORDER_REFLECT_101) if min(shape) > 1
                           else np.pad(image, ((dy, 0), (dx, 0), (0, 0)), mode="edge"))
                 assert np.array_equal(_shifted_bgr(image, dy, dx), padded[..., ::-1]), (shape, dy, dx)
+
+
+def test_default_subsampling_writes_the_bytes_of_the_explicit_420_flag(bundled_photos):
+    # 4:2:0 is passed as OpenCV's default (no sampling option); the file must be the one the explicit flag makes.
+    photo = bundled_photos[0]
+    for quality in (90, 30):
+        explicit = cv2.imencode(".jpg", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR),
+                                [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                 cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420])[1].tobytes()
+        assert encode_jpeg(photo, quality, "420") == explicit, quality
+        assert encode_jpeg(photo, quality, "444") != explicit, quality
+
+
+def test_grid_offset_draws_equal_the_array_draw_they_replace():
+    # sample_jpeg draws the offset as two scalars; the bytes of every recorded pair rely on them equalling
+    # rng.integers(0, 8, size=2), also after an odd number of earlier 32-bit draws.
+    from uir_data.degrade.types.jpeg import sample_jpeg
+
+    for seed in range(200):
+        ours, reference = make_rng(seed), make_rng(seed)
+        for _ in range(seed % 3):
+            ours.integers(0, 5)
+            reference.integers(0, 5)
+        assert sample_jpeg(ours, 30)["grid_offset"] == reference.integers(0, 8, size=2).tolist(), seed
+        assert ours.random() == reference.random(), seed
