@@ -64,6 +64,26 @@ def _test_set_rules(test_sets: Sequence[str]) -> list[tuple[str, str | None]]:
     return rules
 
 
+@dataclass(frozen=True)
+class SplitRows:
+    """The manifest's rows as the guard sees them, built once per check: each row's effective split, the rows
+    grouped by GT digest, and the named test sets found in the train split."""
+
+    rows: list[_Row]
+    by_digest: dict[str, list[int]]
+    problems: list[Problem]
+
+    def fingerprinted_files(self) -> set[str]:
+        """The GT files `find_leaks(near_duplicates=True)` decodes, for a caller that reads them anyway."""
+        return {self.rows[indices[0]].gt_path for indices in _decoded_groups(self.rows, self.by_digest)}
+
+
+def split_rows(table: pa.Table, test_sets: Sequence[str] = ()) -> SplitRows:
+    """One pass over the manifest's rows for both the fingerprint plan and the leak search."""
+    rows, digests, problems = _rows(table, test_sets)
+    return SplitRows(rows, _by_digest(digests), problems)
+
+
 def _rows(table: pa.Table, test_sets: Sequence[str]) -> tuple[list[_Row], list[str], list[Problem]]:
     rules = _test_set_rules(test_sets)
     columns = table.select(["sample_id", "split", "source_dataset", "gt_path", "gt_sha256"]).to_pydict()
@@ -188,8 +208,7 @@ def _decoded_groups(rows: Sequence[_Row], by_digest: dict[str, list[int]]) -> li
 
 def fingerprinted_files(table: pa.Table, test_sets: Sequence[str] = ()) -> set[str]:
     """The GT files `find_leaks(near_duplicates=True)` decodes, for a caller that reads them anyway."""
-    rows, digests, _ = _rows(table, test_sets)
-    return {rows[indices[0]].gt_path for indices in _decoded_groups(rows, _by_digest(digests))}
+    return split_rows(table, test_sets).fingerprinted_files()
 
 
 def _by_digest(digests: Sequence[str]) -> dict[str, list[int]]:
@@ -205,14 +224,16 @@ def find_leaks(
     test_sets: tuple[str, ...] = (),
     near_duplicates: bool = True,
     fingerprints: Mapping[str, Fingerprint] | None = None,
+    split: SplitRows | None = None,
 ) -> list[Problem]:
     """Clean images shared across splits (exactly, or as resized/re-encoded near-duplicates), naming both rows.
 
     `fingerprints` (GT path -> `perceptual_hashes` of its bytes) are those a caller already computed from
-    the bytes it read (verify, while hashing); any file missing from it is read and decoded here.
+    the bytes it read (verify, while hashing); any file missing from it is read and decoded here. `split` is
+    `split_rows(table, test_sets)` when the caller already made it (then `test_sets` is not read again).
     """
-    rows, digests, problems = _rows(table, test_sets)
-    by_digest = _by_digest(digests)
+    split = split if split is not None else split_rows(table, test_sets)
+    rows, by_digest, problems = split.rows, split.by_digest, list(split.problems)
     for digest, indices in by_digest.items():
         examples = list(_split_examples(rows, indices).values())
         for other in examples[1:]:
