@@ -8,12 +8,19 @@ calls keep_freed_memory() runs; without it the process keeps the system default.
 Method: CPU time (`time.process_time`) on one thread, so other load on a shared machine slows every case
 alike instead of skewing the ratios. For each type, all its cases run interleaved round-robin in one
 process (every round times every case once, in a rotated order) after two warm-up calls; a repetition
-repeats a case until it has used >= 20 ms, and the figure is the median per-call time over >= 11 rounds.
-Cases of a type: every level of ours (sample + apply, uint8 in and out, as a build makes a pair); the
-equal-work floor of every level (bench/degradation_floors.py: the same computation on the same params,
-written plainly); and, where albumentations 2.0.8 has the same operation, ours at matched parameters next
-to the peer at those parameters (JPEG also with the peer fed the BGR-ordered image: ImageCompression passes
-RGB arrays to imencode, which reads BGR). The image is the astronaut photo (scikit-image) at size x size.
+repeats a case until it has used >= 20 ms, and a rate is the median per-call time over >= 11 rounds. A ratio
+is the median over rounds of the two cases' ratio within the round (they run next to each other), so a
+change of machine speed between rounds cancels instead of widening both medians.
+Cases of a type: every level of ours (a generator seeded for the pair, sample, apply; uint8 in and out, as
+a build makes a pair); the equal-work floor of every level (bench/degradation_floors.py: the same
+computation on the same params, written plainly, from a freshly seeded NumPy generator); and, where
+albumentations 2.0.8 has the same operation, ours at matched parameters next to the peer at those
+parameters. The peer (a Compose seeded once) draws every call's parameters from one running generator, so
+the matched "ours" does too: that is the equal work. The matched pair with its own seeded generator, as a
+build makes it, is timed as well and printed next to it ("with per-pair seeding"). JPEG is also compared
+with the peer fed the BGR-ordered image: ImageCompression passes RGB arrays to imencode, which reads BGR, so
+the plain peer codes another image and skips the channel swap. The image is the astronaut photo
+(scikit-image) at size x size.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from bench.degradation_floors import DIFFERS, FLOORS, plain_pair  # noqa: E402
 from uir_data.degrade.allocator import keep_freed_memory  # noqa: E402
 from uir_data.degrade.kernels.blur_kernels import gaussian_size  # noqa: E402
 from uir_data.degrade.registry import get_degradation, implemented_types  # noqa: E402
-from uir_data.seeding import make_rng  # noqa: E402
+from uir_data.seeding import make_rng, sample_seed  # noqa: E402
 
 cv2.setNumThreads(1)
 MIN_REP_SECONDS = 0.02
@@ -125,8 +132,8 @@ def matched_peers() -> dict[str, list[Matched]]:
     }
 
 
-def interleaved_medians(cases: dict[str, Callable[[], object]], reps: int) -> dict[str, float]:
-    """Median CPU seconds per call of every case, the cases timed round-robin in a rotated order."""
+def interleaved_samples(cases: dict[str, Callable[[], object]], reps: int) -> dict[str, list[float]]:
+    """CPU seconds per call of every case in every round, the cases timed round-robin in a rotated order."""
     names = list(cases)
     calls = {}
     for name in names:
@@ -143,15 +150,35 @@ def interleaved_medians(cases: dict[str, Callable[[], object]], reps: int) -> di
             for _ in range(count):
                 call()
             samples[name].append((time.process_time() - started) / count)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
-def _params(degradation: Any, level: int, size: int, pin: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
-    params = degradation.sample(make_rng(0, degradation.abbrev, level), level, size, size)
+def interleaved_medians(cases: dict[str, Callable[[], object]], reps: int) -> dict[str, float]:
+    """Median CPU seconds per call of every case (interleaved_samples)."""
+    return {name: statistics.median(values) for name, values in interleaved_samples(cases, reps).items()}
+
+
+def paired_speedup(samples: dict[str, list[float]], case: str, baseline: str) -> float:
+    """How many times faster `case` ran than `baseline`: the median over rounds of the two cases' ratio in the
+    same round. They run next to each other in every round, so a change of machine speed between rounds
+    (other load, frequency) cancels in each ratio instead of widening the spread of both medians."""
+    return statistics.median(base / own for own, base in zip(samples[case], samples[baseline], strict=True))
+
+
+def _pinned(params: dict[str, Any], pin: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
     params.update(pin)
     for key in drop:
         params.pop(key, None)
     return params
+
+
+def _level_seed(abbrev: str, level: int) -> int:
+    """The pair seed of a level's cases: an int, as a build hands make_rng (bench seeds are not build seeds)."""
+    return sample_seed(0, f"bench/{abbrev}/{level}")
+
+
+def _params(degradation: Any, level: int, size: int, pin: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
+    return _pinned(degradation.sample(make_rng(_level_seed(degradation.abbrev, level)), level, size, size), pin, drop)
 
 
 def bench_type(abbrev: str, image: np.ndarray, reps: int, matched: list[Matched]) -> dict[str, Any]:
@@ -163,26 +190,38 @@ def bench_type(abbrev: str, image: np.ndarray, reps: int, matched: list[Matched]
     cases: dict[str, Callable[[], object]] = {}
     for index, name in enumerate(names):
         params = _params(degradation, index, size, {}, ())
-        cases[f"ours:{name}"] = lambda i=index: degradation.apply(
-            image, degradation.sample(make_rng(0, abbrev, i), i, size, size))
+        cases[f"ours:{name}"] = lambda i=index, seed=_level_seed(abbrev, index): degradation.apply(
+            image, degradation.sample(make_rng(seed), i, size, size))
         cases[f"floor:{name}"] = lambda p=params: plain_pair(floor, image, p)
     for match in matched:
         index = names.index(match.level)
         pinned = _params(degradation, index, size, match.pin, match.drop)
         peer = match.peer()
-        cases[f"matched:{match.case}"] = lambda i=index, m=match: degradation.apply(
+        # The peer's Compose draws its parameters from one generator seeded once; so does "matched", for the
+        # same work. "seeded" is the pair as a build makes it: its generator seeded for that pair alone, the
+        # price of replaying any manifest row by itself, which the peer does not pay.
+        running = make_rng(_level_seed(abbrev, index))
+        cases[f"matched:{match.case}"] = lambda i=index, m=match, r=running: degradation.apply(
+            image, _pinned(degradation.sample(r, i, size, size), m.pin, m.drop))
+        cases[f"seeded:{match.case}"] = lambda i=index, m=match: degradation.apply(
             image, _params(degradation, i, size, m.pin, m.drop))
         cases[f"peer:{match.case}"] = lambda f=peer: f(image)
         cases[f"mfloor:{match.case}"] = lambda p=pinned: plain_pair(floor, image, p)
-    seconds = interleaved_medians(cases, reps)
-    rate = {name: 1.0 / value for name, value in seconds.items()}
+    samples = interleaved_samples(cases, reps)
+    rate = {name: 1.0 / statistics.median(values) for name, values in samples.items()}
+    ratio = {}  # match.case -> (ours/peer, seeded ours/peer, seeded ours/floor), each paired round by round
+    for match in matched:
+        peer_case, floor_case = f"peer:{match.case}", f"mfloor:{match.case}"
+        ratio[match.case] = (paired_speedup(samples, f"matched:{match.case}", peer_case),
+                             paired_speedup(samples, f"seeded:{match.case}", peer_case),
+                             paired_speedup(samples, f"seeded:{match.case}", floor_case))
     ours = [rate[f"ours:{n}"] for n in names]
-    vs_floor = [rate[f"ours:{n}"] / rate[f"floor:{n}"] for n in names]
+    vs_floor = [paired_speedup(samples, f"ours:{n}", f"floor:{n}") for n in names]
     slowest = int(np.argmin(ours))
     worst_floor = int(np.argmin(vs_floor))
     return {
         "abbrev": abbrev, "levels": len(names), "names": names, "rate": rate, "ours": ours, "vs_floor": vs_floor,
-        "slowest": slowest, "worst_floor": worst_floor, "matched": matched,
+        "slowest": slowest, "worst_floor": worst_floor, "matched": matched, "ratio": ratio,
     }
 
 
@@ -195,15 +234,17 @@ def report_type(result: dict[str, Any]) -> None:
         flag = "" if ours >= TARGET_PAIRS_PER_S else " (< 25/s)"
         print(f"| {name} | {ours:,.1f}{flag} | {rate[f'floor:{name}']:,.1f} | {ratio:.2f} |")
     for match in result["matched"]:
-        ours, peer, floor = (rate[f"{kind}:{match.case}"] for kind in ("matched", "peer", "mfloor"))
+        ours, seeded, peer, floor = (rate[f"{kind}:{match.case}"] for kind in ("matched", "seeded", "peer", "mfloor"))
+        vs_peer, seeded_vs_peer, seeded_vs_floor = result["ratio"][match.case]
         print(f"matched {match.level} {match.pin or ''}: ours {ours:,.1f}/s | {match.peer_name} {peer:,.1f}/s | "
-              f"ours/peer {ours / peer:.2f} | floor {floor:,.1f}/s | ours/floor {ours / floor:.2f}")
+              f"ours/peer {vs_peer:.2f} | with per-pair seeding {seeded:,.1f}/s, {seeded_vs_peer:.2f} | "
+              f"floor {floor:,.1f}/s | ours/floor {seeded_vs_floor:.2f}")
 
 
 def summary_rows(results: list[dict[str, Any]]) -> list[str]:
     rows = [
         "| type | levels | ours slowest pairs/s (level) | ours mean pairs/s | ours/floor, worst level | "
-        "matched peer (albumentations 2.0.8) | peer/s | ours/s | ours/peer | ours/floor |",
+        "matched peer (albumentations 2.0.8) | peer/s | ours/s | ours/peer | ours/peer with per-pair seeding |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -213,9 +254,10 @@ def summary_rows(results: list[dict[str, Any]]) -> list[str]:
         if not r["matched"]:
             rows.append(head + " none at matched parameters | - | - | - | - |")
         for match in r["matched"]:
-            ours, peer, floor = (rate[f"{kind}:{match.case}"] for kind in ("matched", "peer", "mfloor"))
+            ours, peer = rate[f"matched:{match.case}"], rate[f"peer:{match.case}"]
+            vs_peer, seeded_vs_peer, _ = r["ratio"][match.case]
             rows.append(head + f" {match.peer_name} ({match.level}) | {peer:,.1f} | {ours:,.1f} | "
-                        f"{ours / peer:.2f} | {ours / floor:.2f} |")
+                        f"{vs_peer:.2f} | {seeded_vs_peer:.2f} |")
             head = "| | | | | |"
     return rows
 
