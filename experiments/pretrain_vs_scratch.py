@@ -36,6 +36,7 @@ import numpy as np
 from experiments.confusion import confusion
 from experiments.report import (
     aggregate,
+    equal_finetune_curves,
     equal_finetune_table,
     markdown_tables,
     short_pretrain_row,
@@ -288,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     if first < P:
         results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, first, F)
     results["equal_finetune"] = equal_finetune_table(scores, args.seeds, F, P, first if first < P else None)
+    results["val_psnr_curves"].update(equal_finetune_curves(out, args.seeds, F, first if first < P else None))
     results.update(
         settings={"pretrain_steps": P, "first_pretrain_chunk": first, "pretrain_chunk": args.pretrain_chunk,
                   "max_pretrain_steps": args.max_pretrain_steps, "target_accuracy": args.target_accuracy,

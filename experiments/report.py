@@ -95,6 +95,15 @@ def equal_finetune_table(scores: dict[str, dict], seeds: int, finetune_steps: in
     return {"finetune_steps": finetune_steps, "types": types, "rows": table}
 
 
+def equal_finetune_curves(out: Path, seeds: int, finetune_steps: int, short_steps: int | None) -> dict:
+    """Held-out PSNR curves of the equal-fine-tuning arms, for the plot: {"scratch-equal": [one per seed],
+    "pretrained-short": [...] when a short pre-training was kept}."""
+    curves = {"scratch-equal": [_curve(out / "runs" / f"ft-scratch{finetune_steps}-s{s}") for s in range(seeds)]}
+    if short_steps is not None:
+        curves["pretrained-short"] = [_curve(out / "runs" / f"ft-pretrained{short_steps}-s{s}") for s in range(seeds)]
+    return curves
+
+
 def _val_records(run_dir: Path) -> list[dict]:
     from maskdcpt.runlog import MetricsLog
 
@@ -186,7 +195,7 @@ def _band(label: str, curves: list[dict[str, float]], offset: int, color) -> Ser
 
 
 def write_plots(results: dict, target: Path) -> list[Path]:
-    """pretrain_accuracy.png and finetune_psnr.png (mean ± std bands over seeds) in target."""
+    """pretrain_accuracy.png and finetune_psnr.png (mean ± std bands over seeds; every fine-tuning arm) in target."""
     pre = results["pretrain"]
     val, train = pre["val_accuracy"], pre["train_accuracy"]
     accuracy = Panel("MaskDCPT pre-training: degradation classification", "accuracy", [
@@ -196,14 +205,21 @@ def write_plots(results: dict, target: Path) -> list[Path]:
     written = [save_png(target / "pretrain_accuracy.png", draw_chart([accuracy], 640, 380))]
     curves, offset = results["val_psnr_curves"], pre["steps"]
     input_psnr = results["val_input_psnr"]
+    finetune = results["finetune_steps"]["pretrained"]
+    short = (results.get("short_pretrain") or {}).get("pretrain_steps")
     panels = []
-    for title, shift in (("held-out PSNR vs fine-tuning steps", 0), ("held-out PSNR vs total steps", offset)):
-        scratch = _band("from scratch", curves["scratch"], 0, PALETTE[0])
-        pretrained = _band("pre-trained encoder", curves["pretrained"], shift, PALETTE[3])
-        shown = [scratch, pretrained]
+    for title, total in (("held-out PSNR vs fine-tuning steps", False), ("held-out PSNR vs total steps", True)):
+        shown = [_band(f"from scratch, {results['finetune_steps']['scratch']} steps", curves["scratch"], 0, PALETTE[0])]
+        if "scratch-equal" in curves:  # the Table X baseline: a fresh network given only the fine-tuning steps
+            shown.append(_band(f"from scratch, {finetune} steps", curves["scratch-equal"], 0, PALETTE[2]))
+        if "pretrained-short" in curves and short is not None:
+            shown.append(_band(f"pre-trained {short} steps", curves["pretrained-short"], short if total else 0,
+                               PALETTE[1]))
+        shown.append(_band(f"pre-trained {offset} steps", curves["pretrained"], offset if total else 0, PALETTE[3]))
         if input_psnr is not None:
-            shown.append(Series("input (degraded)", [0.0, float(max(scratch.steps))], [input_psnr] * 2, PALETTE[7]))
-        xlabel = "fine-tuning step" if shift == 0 else "pre-training + fine-tuning step"
+            right = float(max(max(series.steps) for series in shown))
+            shown.append(Series("input (degraded)", [0.0, right], [input_psnr] * 2, PALETTE[7]))
+        xlabel = "pre-training + fine-tuning step" if total else "fine-tuning step"
         panels.append(Panel(title, "PSNR (dB), val split", shown, xlabel))
     written.append(save_png(target / "finetune_psnr.png", draw_chart(panels, 560, 380)))
     return written

@@ -101,3 +101,32 @@ def test_equal_finetune_table_pairs_each_arm_with_scratch_by_seed():
     assert rows["scratch + 50"]["mean"]["delta_psnr"]["mean"] == 0.0
     no_short = equal_finetune_table(by_run, seeds=2, finetune_steps=50, pretrain_steps=400, short_steps=None)
     assert list(no_short["rows"]) == ["scratch + 50", "pre-trained 400 + 50"]
+
+
+def test_the_fine_tuning_plot_draws_every_arm(tmp_path):
+    from experiments.report import equal_finetune_curves, short_pretrain_row
+
+    write_runs(tmp_path, seeds=2)
+    for name in ("ft-scratch50", "ft-pretrained100"):
+        for seed in range(2):
+            run = tmp_path / "runs" / f"{name}-s{seed}"
+            run.mkdir(parents=True)
+            for step in (25, 50):
+                MetricsLog(run).append({"kind": "val", "step": step, "psnr": 19 + step / 50 + seed})
+    short = tmp_path / "runs" / "pretrain-100"
+    short.mkdir(parents=True)
+    MetricsLog(short).append({"kind": "val", "step": 100, "accuracy": 0.3})
+    by_run = {f"{arm}-s{s}": scores({"GN": 22.0 + s, "LL": 18.0})
+              for arm in ("ft-scratch", "ft-pretrained", "ft-pretrained100") for s in range(2)}
+    results = aggregate(tmp_path, by_run, seeds=2, pretrain_steps=200, finetune_steps=50)
+    results["short_pretrain"] = short_pretrain_row(tmp_path, by_run, 2, 100, 50)
+    two_arms = cv2.imread(str(write_plots(results, tmp_path / "two")[1]))
+
+    extra = equal_finetune_curves(tmp_path, 2, 50, 100)
+    assert sorted(extra) == ["pretrained-short", "scratch-equal"]
+    assert extra["scratch-equal"][1] == {"25": 20.5, "50": 21.0}  # seed 1's curve, keyed by step
+    results["val_psnr_curves"].update(extra)
+    four_arms = cv2.imread(str(write_plots(results, tmp_path / "four")[1]))
+    assert four_arms.shape == two_arms.shape
+    assert (four_arms != two_arms).any(axis=2).sum() > 500  # two more bands and their legend entries
+    assert equal_finetune_curves(tmp_path, 2, 50, None).keys() == {"scratch-equal"}
