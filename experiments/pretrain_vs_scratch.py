@@ -38,6 +38,7 @@ from experiments.report import (
     aggregate,
     equal_finetune_curves,
     equal_finetune_table,
+    long_finetune_table,
     markdown_tables,
     short_pretrain_row,
     write_plots,
@@ -224,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-accuracy", type=float, default=0.8,
                         help="held-out classification accuracy that ends pre-training")
     parser.add_argument("--finetune-steps", type=int, default=300)
+    parser.add_argument("--long-finetune", action="store_true",
+                        help="also fine-tune the pre-trained encoder for the scratch arm's P+F steps (Table I with the "
+                             "same fine-tuning budget for both arms)")
     parser.add_argument("--eval-every", type=int, default=100, help="held-out evaluation interval of every run")
     parser.add_argument("--parallel", type=int, default=3, help="training runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
@@ -262,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         planned.append((f"ft-scratch{F}-s{seed}", "finetune", F, seed, None))  # equal fine-tuning steps
         if first < P:
             planned.append((f"ft-pretrained{first}-s{seed}", "finetune", F, seed, short_dir))
+        if args.long_finetune:  # the scratch arm's budget, from the pre-trained encoder
+            planned.append((f"ft-pretrained-long-s{seed}", "finetune", P + F, seed, pre_dir))
     jobs: list[tuple[str, list[str], str | None]] = []
     for name, stage, steps, seed, init in planned:
         job_argv = train_argv(out, name, stage, steps, seed, init, args.eval_every)
@@ -289,11 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     if first < P:
         results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, first, F)
     results["equal_finetune"] = equal_finetune_table(scores, args.seeds, F, P, first if first < P else None)
-    results["val_psnr_curves"].update(equal_finetune_curves(out, args.seeds, F, first if first < P else None))
+    if args.long_finetune:
+        results["long_finetune"] = long_finetune_table(scores, args.seeds, P + F, P)
+    results["val_psnr_curves"].update(
+        equal_finetune_curves(out, args.seeds, F, first if first < P else None, args.long_finetune))
     results.update(
         settings={"pretrain_steps": P, "first_pretrain_chunk": first, "pretrain_chunk": args.pretrain_chunk,
                   "max_pretrain_steps": args.max_pretrain_steps, "target_accuracy": args.target_accuracy,
-                  "finetune_steps": F, "seeds": args.seeds, "threads": args.threads,
+                  "finetune_steps": F, "long_finetune": args.long_finetune, "seeds": args.seeds, "threads": args.threads,
                   "parallel": args.parallel, "fractions": fractions, "tiles": TileSpec().__dict__,
                   "config": CONFIG.read_text(), "recipe": RECIPE.read_text()},
         tiles={split: {"photos": len(p), "tiles": sum(p.values())} for split, p in tiles.items()},

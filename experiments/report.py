@@ -83,24 +83,46 @@ def equal_finetune_table(scores: dict[str, dict], seeds: int, finetune_steps: in
         arms[f"pre-trained {short_steps} + {finetune_steps}"] = f"ft-pretrained{short_steps}"
     arms[f"pre-trained {pretrain_steps} + {finetune_steps}"] = "ft-pretrained"
     types = list(scores[f"ft-scratch{finetune_steps}-s0"]["types"])
+    return {"finetune_steps": finetune_steps, "types": types,
+            "rows": _paired_rows(scores, seeds, f"ft-scratch{finetune_steps}", arms, types)}
+
+
+def long_finetune_table(scores: dict[str, dict], seeds: int, steps: int, pretrain_steps: int) -> dict:
+    """Table I with the same fine-tuning budget for both arms: scratch for `steps` (ft-scratch) against the
+    pre-trained encoder also fine-tuned for `steps` (ft-pretrained-long), paired by seed."""
+    arms = {f"scratch {steps}": "ft-scratch", f"pre-trained {pretrain_steps} + {steps}": "ft-pretrained-long"}
+    types = list(scores["ft-scratch-s0"]["types"])
+    return {"finetune_steps": steps, "pretrain_steps": pretrain_steps, "types": types,
+            "rows": _paired_rows(scores, seeds, "ft-scratch", arms, types)}
+
+
+def _paired_rows(scores: dict[str, dict], seeds: int, base_prefix: str, arms: dict[str, str],
+                 types: list[str]) -> dict[str, Any]:
+    """{arm label: {type or "mean": PSNR, SSIM and the PSNR difference to the base arm, paired by seed}}."""
+    base = [scores[f"{base_prefix}-s{s}"] for s in range(seeds)]
     table: dict[str, Any] = {}
     for label, prefix in arms.items():
         runs = [scores[f"{prefix}-s{s}"] for s in range(seeds)]
-        base = [scores[f"ft-scratch{finetune_steps}-s{s}"] for s in range(seeds)]
         table[label] = {name: {"psnr": over_seeds(runs, [name], "psnr")[name],
                                "ssim": over_seeds(runs, [name], "ssim")[name],
                                "delta_psnr": mean_std([score_of(r, name)["psnr"] - score_of(b, name)["psnr"]
                                                        for r, b in zip(runs, base, strict=True)])}
                         for name in [*types, "mean"]}
-    return {"finetune_steps": finetune_steps, "types": types, "rows": table}
+    return table
 
 
-def equal_finetune_curves(out: Path, seeds: int, finetune_steps: int, short_steps: int | None) -> dict:
-    """Held-out PSNR curves of the equal-fine-tuning arms, for the plot: {"scratch-equal": [one per seed],
-    "pretrained-short": [...] when a short pre-training was kept}."""
-    curves = {"scratch-equal": [_curve(out / "runs" / f"ft-scratch{finetune_steps}-s{s}") for s in range(seeds)]}
+def equal_finetune_curves(out: Path, seeds: int, finetune_steps: int, short_steps: int | None,
+                          long_finetune: bool = False) -> dict:
+    """Held-out PSNR curves of the other fine-tuning arms, for the plot: {"scratch-equal": [one per seed],
+    "pretrained-short": [...] when a short pre-training was kept, "pretrained-long": [...] when run}."""
+    def arm(prefix: str) -> list[dict[str, float]]:
+        return [_curve(out / "runs" / f"{prefix}-s{s}") for s in range(seeds)]
+
+    curves = {"scratch-equal": arm(f"ft-scratch{finetune_steps}")}
     if short_steps is not None:
-        curves["pretrained-short"] = [_curve(out / "runs" / f"ft-pretrained{short_steps}-s{s}") for s in range(seeds)]
+        curves["pretrained-short"] = arm(f"ft-pretrained{short_steps}")
+    if long_finetune:
+        curves["pretrained-long"] = arm("ft-pretrained-long")
     return curves
 
 
@@ -165,13 +187,18 @@ def markdown_tables(results: dict) -> str:
                   f"{_fmt(short['ssim']['mean'], 4)} |",
                   f"| {pre['steps']} | {pre['final_val_accuracy']:.1%} | {_fmt(full['psnr'], 2)} | "
                   f"{_fmt(full['ssim'], 4)} |"]
-    equal = results.get("equal_finetune")
-    if equal:
-        lines += ["", f"At equal fine-tuning steps ({equal['finetune_steps']}): test PSNR (dB) per type, mean ± std over "
-                  "seeds; Δ is the paired difference to scratch", "",
-                  "| arm | " + " | ".join(equal["types"]) + " | mean | Δ mean |", "|---|" + "---|" * (len(equal["types"]) + 2)]
-        for label, row in equal["rows"].items():
-            lines.append(f"| {label} | " + " | ".join(_fmt(row[t]["psnr"], 2) for t in equal["types"])
+    for key, caption in (("equal_finetune", "At equal fine-tuning steps ({finetune_steps})"),
+                         ("long_finetune", "Both arms fine-tuned for {finetune_steps} steps (the pre-trained one after "
+                                           "its {pretrain_steps} pre-training steps)")):
+        paired = results.get(key)
+        if not paired:
+            continue
+        lines += ["", caption.format(**paired) + ": test PSNR (dB) per type, mean ± std over seeds; Δ is the "
+                  "paired difference to scratch", "",
+                  "| arm | " + " | ".join(paired["types"]) + " | mean | Δ mean |",
+                  "|---|" + "---|" * (len(paired["types"]) + 2)]
+        for label, row in paired["rows"].items():
+            lines.append(f"| {label} | " + " | ".join(_fmt(row[t]["psnr"], 2) for t in paired["types"])
                          + f" | {_fmt(row['mean']['psnr'], 2)} | {_fmt(row['mean']['delta_psnr'], 2)} |")
     accuracy = pre["val_accuracy"]
     if len(accuracy) > 12:  # a long pre-training: every 500th step and the last (the plot has them all)
@@ -216,6 +243,9 @@ def write_plots(results: dict, target: Path) -> list[Path]:
             shown.append(_band(f"pre-trained {short} steps", curves["pretrained-short"], short if total else 0,
                                PALETTE[1]))
         shown.append(_band(f"pre-trained {offset} steps", curves["pretrained"], offset if total else 0, PALETTE[3]))
+        if "pretrained-long" in curves:
+            shown.append(_band(f"pre-trained {offset} steps, long fine-tuning", curves["pretrained-long"],
+                               offset if total else 0, PALETTE[4]))
         if input_psnr is not None:
             right = float(max(max(series.steps) for series in shown))
             shown.append(Series("input (degraded)", [0.0, right], [input_psnr] * 2, PALETTE[7]))

@@ -130,3 +130,24 @@ def test_the_fine_tuning_plot_draws_every_arm(tmp_path):
     assert four_arms.shape == two_arms.shape
     assert (four_arms != two_arms).any(axis=2).sum() > 500  # two more bands and their legend entries
     assert equal_finetune_curves(tmp_path, 2, 50, None).keys() == {"scratch-equal"}
+
+
+def test_long_finetune_table_pairs_the_pretrained_arm_with_scratch_at_the_same_budget(tmp_path):
+    from experiments.report import long_finetune_table
+
+    write_runs(tmp_path, seeds=2)
+    by_run = {
+        "ft-scratch-s0": scores({"GN": 22.0, "LL": 18.0}), "ft-scratch-s1": scores({"GN": 24.0, "LL": 18.0}),
+        "ft-pretrained-s0": scores({"GN": 23.0, "LL": 19.0}), "ft-pretrained-s1": scores({"GN": 26.0, "LL": 19.0}),
+        "ft-pretrained-long-s0": scores({"GN": 25.0, "LL": 17.0}),
+        "ft-pretrained-long-s1": scores({"GN": 24.5, "LL": 18.5}),
+    }
+    table = long_finetune_table(by_run, seeds=2, steps=250, pretrain_steps=200)
+    assert list(table["rows"]) == ["scratch 250", "pre-trained 200 + 250"]
+    assert table["rows"]["pre-trained 200 + 250"]["GN"]["delta_psnr"]["values"] == [3.0, 0.5]  # paired by seed
+    assert table["rows"]["pre-trained 200 + 250"]["LL"]["delta_psnr"]["values"] == [-1.0, 0.5]
+    results = aggregate(tmp_path, by_run, seeds=2, pretrain_steps=200, finetune_steps=50)
+    results["long_finetune"] = table
+    text = markdown_tables(results)
+    assert "Both arms fine-tuned for 250 steps (the pre-trained one after its 200 pre-training steps)" in text
+    assert "| pre-trained 200 + 250 | 24.75 ± 0.35 | 17.75 ± 1.06 | 21.25 ± 0.35 | 0.75 ± 0.35 |" in text
