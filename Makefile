@@ -41,12 +41,13 @@ closeups: setup
 docs: setup
 	$(BIN)/uir degradations --levels --markdown > docs/degradations.md
 
-# Pre-train vs scratch on Debian wallpaper photos (one to two hours on 2 CPU cores): docs/experiments.md.
+# Pre-train vs scratch on Debian wallpaper photos (about two hours on 2 CPU cores): docs/experiments.md.
 # The first 38 photos of experiments/photos.tsv are the set the documented results were computed on.
 experiment: setup
 	bash experiments/fetch_photos.sh out/photos 38
 	nice -n 5 $(BIN)/python -m experiments.pretrain_vs_scratch --photos out/photos --out out/experiment \
-		--pretrain-steps 500 --pretrain-chunk 500 --max-pretrain-steps 6000 --finetune-steps 300 --docs docs/experiments
+		--pretrain-steps 500 --pretrain-chunk 500 --max-pretrain-steps 6000 --finetune-steps 300 --long-finetune \
+		--docs docs/experiments
 
 clean:
 	rm -rf demo-dataset demo-run out .pytest_cache

@@ -240,11 +240,13 @@ def write_plots(results: dict, target: Path) -> list[Path]:
         if "scratch-equal" in curves:  # the Table X baseline: a fresh network given only the fine-tuning steps
             shown.append(_band(f"from scratch, {finetune} steps", curves["scratch-equal"], 0, PALETTE[2]))
         if "pretrained-short" in curves and short is not None:
-            shown.append(_band(f"pre-trained {short} steps", curves["pretrained-short"], short if total else 0,
-                               PALETTE[1]))
-        shown.append(_band(f"pre-trained {offset} steps", curves["pretrained"], offset if total else 0, PALETTE[3]))
+            shown.append(_band(f"pre-trained {short} + {finetune} steps", curves["pretrained-short"],
+                               short if total else 0, PALETTE[1]))
+        shown.append(_band(f"pre-trained {offset} + {finetune} steps", curves["pretrained"], offset if total else 0,
+                           PALETTE[3]))
         if "pretrained-long" in curves:
-            shown.append(_band(f"pre-trained {offset} steps, long fine-tuning", curves["pretrained-long"],
+            long_steps = (results.get("long_finetune") or {}).get("finetune_steps", results["finetune_steps"]["scratch"])
+            shown.append(_band(f"pre-trained {offset} + {long_steps} steps", curves["pretrained-long"],
                                offset if total else 0, PALETTE[4]))
         if input_psnr is not None:
             right = float(max(max(series.steps) for series in shown))
