@@ -89,6 +89,24 @@ class Runner:
         return json.loads(done.stdout)
 
 
+CLOCK_FILE = "clock.json"
+
+
+def add_to_clock(out: Path, phase: str, seconds: float) -> dict[str, float]:
+    """Add one phase's wall clock to OUT/clock.json, the sum over every invocation of the runner; the totals.
+
+    A resumed invocation skips finished work, so its own clock says little about what the results cost;
+    the file is written after each phase, so a killed invocation still counts the phases it finished."""
+    path = out / CLOCK_FILE
+    try:
+        spent = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        spent = {}
+    spent[phase] = spent.get(phase, 0.0) + seconds
+    write_text_atomic(path, json.dumps(spent, indent=1))
+    return spent
+
+
 def split_recipe(split: str, out: Path) -> Path:
     """recipe.toml with its [splits] table set to `split` alone (the split was decided per photo already)."""
     text = RECIPE.read_text()
@@ -249,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tiles/{split}: {sum(photos.values())} tiles from {len(photos)} photos", file=sys.stderr)
     build_data(runner, out, args.workers)
     clock["data_s"] = time.time() - start
+    spent = add_to_clock(out, "data_s", clock["data_s"])
 
     # Pre-training first: its length decides the scratch arm's budget (P + F steps, the same total).
     start = time.time()
@@ -257,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pre-training stopped at the {P}-step cap with held-out accuracy {accuracy:.1%} "
               f"(target {args.target_accuracy:.0%})", file=sys.stderr)
     clock["pretrain_s"] = time.time() - start
+    spent = add_to_clock(out, "pretrain_s", clock["pretrain_s"])
     start = time.time()
     pre_dir, short_dir = out / "runs" / "pretrain", out / "runs" / f"pretrain-{first}"
     planned = []
@@ -277,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append((name, job_argv, None))
     run_parallel(runner, jobs, args.parallel)
     clock["finetune_s"] = time.time() - start
+    spent = add_to_clock(out, "finetune_s", clock["finetune_s"])
 
     start = time.time()
     scores = {name: evaluate_on_test(runner, out, name) for name, *_ in planned}
@@ -285,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         classifier[f"pretrain-{first}"] = evaluate_on_test(runner, out, f"pretrain-{first}")
     confusion_test = confusion(pre_dir, [out / "data" / "test"], "test", 0)  # whole tiles, as evaluate
     clock["evaluate_s"] = time.time() - start
+    spent = add_to_clock(out, "evaluate_s", clock["evaluate_s"])
 
     results = aggregate(out, scores, args.seeds, P, F)
     results["pretrain"].update(target_accuracy=args.target_accuracy, reached=accuracy >= args.target_accuracy,
@@ -306,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                   "parallel": args.parallel, "fractions": fractions, "tiles": TileSpec().__dict__,
                   "config": CONFIG.read_text(), "recipe": RECIPE.read_text()},
         tiles={split: {"photos": len(p), "tiles": sum(p.values())} for split, p in tiles.items()},
-        wall_clock_s={k: round(v) for k, v in clock.items()}, commands=runner.commands,
+        wall_clock_s={k: round(v) for k, v in clock.items()},
+        wall_clock_s_all_invocations={k: round(v) for k, v in spent.items()}, commands=runner.commands,
         versions={"python": sys.version.split()[0], "numpy": np.__version__, "torch": version("torch"),
                   "uir": version("uir")},
     )

@@ -78,3 +78,14 @@ def test_keep_copy_copies_once_and_refuses_a_run_past_the_step(tmp_path):
     other = finished_pretraining(tmp_path / "later", {500: 0.4, 1000: 0.6})
     with pytest.raises(SystemExit, match="is at step 1000, not 500"):
         keep_copy(other, tmp_path / "later" / "runs" / "pretrain-500", 500)
+
+
+def test_the_clock_adds_up_over_invocations(tmp_path):
+    from experiments.pretrain_vs_scratch import CLOCK_FILE, add_to_clock
+
+    add_to_clock(tmp_path, "pretrain_s", 1200.0)
+    add_to_clock(tmp_path, "finetune_s", 900.0)
+    totals = add_to_clock(tmp_path, "pretrain_s", 3.0)  # a resumed invocation finds pre-training done
+    assert totals == {"pretrain_s": 1203.0, "finetune_s": 900.0}
+    (tmp_path / CLOCK_FILE).write_text("{not json")
+    assert add_to_clock(tmp_path, "evaluate_s", 5.0) == {"evaluate_s": 5.0}  # a damaged file starts over
