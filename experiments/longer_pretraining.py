@@ -3,7 +3,7 @@
     python -m experiments.longer_pretraining --out DIR --pretrain-steps 1500 [--finetune-steps 150] [--seeds 3]
 
 Run after experiments.pretrain_vs_scratch with the same --out. Pre-training uses a constant learning rate
-(paper §2), so resuming a copy of that run to more steps equals a longer pre-training from the start; the
+(as the paper states), so resuming a copy of that run to more steps equals a longer pre-training from the start; the
 copy is fine-tuned with the same seeds and steps as the main experiment's pre-trained arm and evaluated on
 the same test split. Writes DIR/longer_pretraining-STEPS.json.
 """

@@ -4,7 +4,7 @@ A mask is a bool tensor (B, 1, H/p, W/p) on the patch grid, True = visible. Foll
 SparK-derived mask archs, exactly round(h*w*(1-ratio)) patches stay visible in
 every sample, chosen by ranking uniform noise, and one patch-level mask serves every scale of the
 network by nearest (repeat) upsampling; so masks stay aligned with the stride-2 down/upsamplers as long
-as the patch size is a multiple of the network's total downsampling factor (§6.4).
+as the patch size is a multiple of the network's total downsampling factor.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def test_wrong_layout_names_the_expected_one(tmp_path):
 
 def test_size_mismatch_is_reported_when_inspecting(tmp_path):
     root = trees.make_reside(tmp_path)
-    trees.write_image(root / "ITS/clear/2.png", width=40)  # ITS GTs may carry a border (§8)
+    trees.write_image(root / "ITS/clear/2.png", width=40)  # ITS GTs may carry a border
     problems = scan_source(get_adapter("RESIDE"), root, inspect=True).problems
     assert [(p.check, p.file) for p in problems] == [("size-mismatch", "ITS/hazy/2_1_0.8.png")]
     assert (

@@ -1,4 +1,4 @@
-"""H: haze by the atmospheric scattering model on a content-aware relative depth, on sRGB values as RESIDE (§1.9)."""
+"""H: haze by the atmospheric scattering model on a content-aware relative depth, on sRGB values as RESIDE."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""BLN: motion blur + low light + sensor noise, L ∈ {9, 17, 27} px × exposure {1/8, 1/32, 1/128} (§1.19).
+"""BLN: motion blur + low light + sensor noise, L ∈ {9, 17, 27} px × exposure {1/8, 1/32, 1/128}.
 
 Night blur happens in radiance: in a random half of the samples the light sources of a night scene (small
 clipped regions, kernels/lowlight.py) are expanded to stay saturated after the exposure cut, and the long

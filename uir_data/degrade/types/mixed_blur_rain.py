@@ -1,4 +1,4 @@
-"""BR: raindrops on the glass in focus, the scene behind them defocused (RainDropClarity, §1.18).
+"""BR: raindrops on the glass in focus, the scene behind them defocused (as in RainDropClarity).
 
 The paper's BR data are RainDropClarity's drop-focused captures: the camera focuses on the drops on a
 window, so the background is out of focus while the drops are sharp, and the clean target is the

@@ -20,7 +20,7 @@ from uir_data.degrade.types.rain_streaks import RainStreaks, render_rain_linear
 from uir_data.degrade.types.snow import Snow, render_snow_linear
 from uir_data.seeding import draw_seed
 
-# §1.20 coupled presets L1-L5: exposure 1/2 … 1/32, rain level {1, 2, 4, 5, 6}, snow level 1-5 (1-based).
+# Coupled presets L1-L5: exposure 1/2 … 1/32, rain level {1, 2, 4, 5, 6}, snow level 1-5 (1-based).
 # The note's β {0.5 … 2.5} is the first five steps of its own haze grid; H recalibrates that grid to RESIDE
 # (types/haze.py), so the presets take H's first five β values.
 EXPOSURES = (1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 32)

@@ -1,4 +1,4 @@
-"""MR: moiré from photographing an RGB-stripe display with weak anti-aliasing, then demosaicking (§1.16)."""
+"""MR: moiré from photographing an RGB-stripe display with weak anti-aliasing, then demosaicking."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from uir_data.degrade.kernels.bayer import PATTERNS
 from uir_data.degrade.kernels.moire import recapture, recapture_tone
 
 # Level = strength of the aliasing: the optical low-pass σ (camera px) acting on the sub-pixel pattern.
-# §1.16 proposes AA σ 1.2 → 0.3; at σ ≥ 0.7 the stripe harmonics are attenuated below visibility for most
+# A first design spanned AA σ 1.2 → 0.3; at σ ≥ 0.7 the stripe harmonics are attenuated below visibility for most
 # ρ (the former L1-L3 at σ 0.9-0.55 were blur under a moiré label), so the grid runs 0.55 → 0.24: the
 # broad colour bands (low-passed at σ 2 px) have a std of ~3-8 DN on mid-grey at L1 and ~20 DN at L6.
 AA_SIGMAS = (0.55, 0.48, 0.42, 0.36, 0.3, 0.24)
@@ -21,7 +21,7 @@ AA_SIGMAS = (0.55, 0.48, 0.42, 0.36, 0.3, 0.24)
 # frequency of the Bayer R and B sites (period 2), so it aliases to the broad colour bands typical of
 # real recaptures; below ~1.85 the fundamental is attenuated too much for the bands to show at L1.
 PITCH_RANGE = (1.85, 2.4)
-DISTORTION_RANGE = 0.05  # |k1|, §1.16 proposal
+DISTORTION_RANGE = 0.05  # |k1| of the radial lens distortion: a slightly curved recapture, not a fisheye
 ROTATION_RANGE_DEG = 12.0
 # The content is band-limited by the lens at a fixed blur for every level, so severity follows the pattern
 # only: at display resolutions the OLPF changes content sharpness far less than it changes the aliased

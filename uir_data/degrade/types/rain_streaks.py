@@ -1,4 +1,4 @@
-"""RS: layered rain streaks at one shared angle, with a veiling haze at heavy levels (§1.10)."""
+"""RS: layered rain streaks at one shared angle, with a veiling haze at heavy levels."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class RainStreaks(Degradation):
             })
         veil = sample_veil(rng, chosen["veil_transmission"])
         return {
-            # Shared by every layer: wind drives all drops alike (§1.10: θ ~ U(−20°, 20°) from vertical).
+            # Shared by every layer: wind drives all drops alike (θ ~ U(−20°, 20°) from vertical).
             "angle_deg": float(rng.uniform(-20.0, 20.0)),
             "layers": layers,
             "veil": veil,

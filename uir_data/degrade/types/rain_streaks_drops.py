@@ -1,4 +1,4 @@
-"""RSD: rain streaks in the scene, then drops on the glass that refract the already rainy scene (§1.12)."""
+"""RSD: rain streaks in the scene, then drops on the glass that refract the already rainy scene."""
 
 from __future__ import annotations
 

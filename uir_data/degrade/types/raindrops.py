@@ -1,4 +1,4 @@
-"""RD: adherent raindrops on glass, out of focus, refracting a bright, blurred, flipped scene (§1.11)."""
+"""RD: adherent raindrops on glass, out of focus, refracting a bright, blurred, flipped scene."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from uir_data.degrade.kernels.raindrops import render_raindrops
 
 # (share of the frame the drops cover, drop radius range px, merging allowed), in pixels of the image as
 # degraded. Sized on Qian et al.'s RainDrop photos (~720×480: drops of a few px to ~30 px radius covering
-# roughly 5-30 % of the frame); §1.11's grid in % of the short side ended at 80-120 drops of up to 8 % of
+# roughly 5-30 % of the frame); a first grid in % of the short side ended at 80-120 drops of up to 8 % of
 # the short side, which covered most of the frame with overlapping marbles.
 GRID = (
     (0.04, (4.0, 10.0), False),

@@ -25,7 +25,7 @@ LAYER_RECIPES = {
     "near": {"radius": (3.2, 4.8), "motion": (6.0, 16.0), "blur": 1.2, "density": 0.00016, "opacity": 0.95},
     "closest": {"radius": (6.5, 9.5), "motion": (8.0, 24.0), "blur": 3.0, "density": 0.00003, "opacity": 0.85},
 }
-# (layers, density multiplier, veil mean transmission). §1.13 proposes ImageNet-C severities for L1-L5
+# (layers, density multiplier, veil mean transmission). A first design took ImageNet-C severities for L1-L5
 # and procedural snow for L6-L8; one procedural model across all levels keeps a single severity axis.
 # Severity grows with the flakes (more of them, then larger and nearer ones); the veil of unresolved
 # distant flakes stays light (t ≥ 0.9), unlike the former grid whose top levels were mostly veil.

@@ -1,4 +1,4 @@
-"""CDD-11 (OneRestore, ECCV'24): composite weather, LHRS, synthetic (real_datasets.md §22).
+"""CDD-11 (OneRestore, ECCV'24): composite weather, LHRS, synthetic (docs/datasets.md).
 
 All degraded folders share clear/<name>: one clean scene, one group. UIR-2.5M uses only the 7 mixed
 folders (8,281 = 7 x 1,183), so the single-degradation folders (low, haze, rain, snow) are not indexed.

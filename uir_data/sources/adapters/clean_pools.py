@@ -1,4 +1,4 @@
-"""Clean-image pools that synthetic degradations are applied to (real_datasets.md §24).
+"""Clean-image pools that synthetic degradations are applied to (docs/datasets.md).
 
 GN/GB/J/MS draw on LSDIR, DF2K, BSD400/BSD500 and WED; DNBJ on LSDIR, NKUSR8K and FFHQ. Each pool yields
 CleanItems with the dataset's official split where it has one (None lets the recipe's fractions decide).

@@ -1,4 +1,4 @@
-"""DPDD (Canon dual-pixel defocus, ECCV'20): real defocus blur, DB (real_datasets.md §6).
+"""DPDD (Canon dual-pixel defocus, ECCV'20): real defocus blur, DB (docs/datasets.md).
 
 Source and target are *not* same-name: each carries its own capture number (1P0A0917 -> 1P0A0916). Like the
 official data.py, Restormer and DRBNet, pairs are made by sorted order within a split, with a check that

@@ -1,4 +1,4 @@
-"""GoPro (GOPRO_Large): motion blur from averaged high-fps frames, MB, synthetic (real_datasets.md §2).
+"""GoPro (GOPRO_Large): motion blur from averaged high-fps frames, MB, synthetic (docs/datasets.md).
 
 `blur` and `blur_gamma` are two LQs of one sharp frame; only `blur` (the MPRNet/Restormer/NAFNet
 convention) is indexed, recorded as params.variant, so no sharp frame silently gets two LQs.

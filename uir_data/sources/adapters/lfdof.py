@@ -1,4 +1,4 @@
-"""LFDOF (AIFNet light-field defocus, TCI'21): rendered defocus, DB, synthetic (real_datasets.md §7).
+"""LFDOF (AIFNet light-field defocus, TCI'21): rendered defocus, DB, synthetic (docs/datasets.md).
 
 Many-to-one: each scene folder holds several renderings focused at different depths, all sharing one
 all-in-focus GT file named after the scene; the scene is the group.

@@ -1,7 +1,7 @@
 """Pairing driven by the authors' list files (RSBlur, RealBlur): one `gt_path lq_path` line per pair.
 
 The lists are the official split, and for RSBlur the only way to tell pairs apart: every file is called
-`real_blur.png` or `gt_sharp.png`, identity lives in the directories (real_datasets.md §4, §25.4). Lines
+`real_blur.png` or `gt_sharp.png`, identity lives in the directories. Lines
 are GT first, exactly what MaskDCPT's `PairedImageTxtlistDataset` reads; RealBlur lines end in a space.
 """
 

@@ -1,4 +1,4 @@
-"""LOL-v1 (real) and LOL-v2 (real and synthetic) low-light pairs, LL (real_datasets.md §17-18).
+"""LOL-v1 (real) and LOL-v2 (real and synthetic) low-light pairs, LL (docs/datasets.md).
 
 LOL-v1: {our485,eval15}/{low,high}, same names. LOL-v2 Real_captured renames low<n> -> normal<n> together
 with the folder Low -> Normal (replaced on the name only, case-sensitively); Synthetic keeps names.

@@ -1,4 +1,4 @@
-"""LOL-Blur (LEDNet, ECCV'22): low light + motion blur + noise, BLN, synthetic (real_datasets.md §21).
+"""LOL-Blur (LEDNet, ECCV'22): low light + motion blur + noise, BLN, synthetic (docs/datasets.md).
 
 Two LQ variants per GT frame (low_blur, low_blur_noise; UIR uses both: 2 x 10,200) against
 high_sharp_scaled (high_sharp_original is not brightness-matched and is not a GT). Frame names repeat per

@@ -1,4 +1,4 @@
-"""LSRW (R2RNet): real low-light captures from a Huawei phone and a Nikon camera, LL (real_datasets.md §19).
+"""LSRW (R2RNet): real low-light captures from a Huawei phone and a Nikon camera, LL (docs/datasets.md).
 
 Same names in low/ and high/. Some outdoor pairs are not pixel-aligned (params.aligned = approx), and
 older downloads had naming bugs: a name without a partner is reported, never paired by sorted order.

@@ -1,4 +1,4 @@
-"""Moiré sets, MR, all real screen recaptures (real_datasets.md §20).
+"""Moiré sets, MR, all real screen recaptures (docs/datasets.md).
 
 - RDNet (TMM'22; UIR-2.5M's MR source): {trainset,testset}/{moire_RGB,gt_RGB}; names `<id>_m` -> `<id>_gt`
   (the raw-domain loader's convention), falling back to identical names (MaskDCPT's copy). Raw .npz

@@ -1,4 +1,4 @@
-"""OutdoorRain / "Heavy Rain" (CVPR'19, CVPR19RainTrain): rain + haze, RS, synthetic (real_datasets.md §12).
+"""OutdoorRain / "Heavy Rain" (CVPR'19, CVPR19RainTrain): rain + haze, RS, synthetic (docs/datasets.md).
 
 15 rainy images per clean one: `im_<id>_s<s>_a<a>` -> `im_<id>` (MaskDCPT keeps the first two `_` tokens);
 s and a go to params. The UIR table marks it real, but it is rendered, so it is paired-synthetic here.

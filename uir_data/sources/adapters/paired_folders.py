@@ -7,7 +7,7 @@ split, type, origin) and this module does the walking, pairing, grouping and pro
 Rules are full-match regexes over the LQ path *relative to its folder, without suffix* (so identity kept in
 sub-directories, e.g. GoPro sequences or RSBlur frames, stays in the key) and a `str.format` template for
 the GT path built from the named groups. Matching whole relative paths, anchored, avoids the blind
-`str.replace` pitfall (`raindrop_data` -> `cleandrop_data`, real_datasets.md §25.1). GT files are found by
+`str.replace` pitfall (`raindrop_data` -> `cleandrop_data`). GT files are found by
 stem, so an extension change between LQ and GT (REDS jpg -> png, SOTS-outdoor, SRRS) needs no extra rule.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 from uir_data.problems import Problem
 from uir_data.sources.base import IMAGE_SUFFIXES, CleanItem, DatasetAdapter, PairItem, SourceError
 
-# Files that archives and file browsers leave behind; never reported (BSDS500 ships Thumbs.db, §24).
+# Files that archives and file browsers leave behind; never reported (BSDS500 ships Thumbs.db).
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -309,7 +309,7 @@ class PairScanner:
             )
             return False
         if max(lq_head[2], gt_head[2]) > 8:
-            # Flag, never convert: ingestion is byte for byte (DPDD is 16-bit, real_datasets.md §6).
+            # Flag, never convert: ingestion is byte for byte (DPDD is 16-bit).
             params["bit_depth"] = max(lq_head[2], gt_head[2])
         return True
 

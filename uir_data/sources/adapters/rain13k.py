@@ -1,4 +1,4 @@
-"""The Rain13K family of synthetic rain-streak sets, RS (real_datasets.md §9).
+"""The Rain13K family of synthetic rain-streak sets, RS (docs/datasets.md).
 
 - Rain13K in the Restormer/MPRNet layout: train/Rain13K/{input,target} and the test sets
   test/{Rain100H,Rain100L,Test100,Test1200,Test2800}/{input,target}, same names.
@@ -159,8 +159,8 @@ class Rain14000(PairedFolderAdapter):
 class Rain800(PairedFolderAdapter):
     """Rain800 (ID-CGAN) stores [clean | rainy] side by side in one JPEG: refused, by design.
 
-    Ingestion is byte for byte, and which half is rainy differs between third-party loaders
-    (real_datasets.md §9, §25.7), so splitting here would invent data. Restormer's Rain13K already holds
+    Ingestion is byte for byte, and which half is rainy differs between third-party loaders, so
+    splitting here would invent data. Restormer's Rain13K already holds
     the 700 training pairs split, and its Test100 the 100 test pairs.
     """
 

@@ -1,4 +1,4 @@
-"""RainDrop (Qian et al., CVPR'18 DeRaindrop): real raindrops on glass, RD (real_datasets.md §13).
+"""RainDrop (Qian et al., CVPR'18 DeRaindrop): real raindrops on glass, RD (docs/datasets.md).
 
 `<n>_rain` -> `<n>_clean`, substituted on the name only (some copies sit under `raindrop_data/`, which a
 path-wide replace would corrupt). test_a is the well-aligned subset of test_b: both are test, never train.

@@ -1,4 +1,4 @@
-"""RainDropClarity (ECCV'24): real raindrops with focus blur, BR (blur + rain), real (real_datasets.md §23).
+"""RainDropClarity (ECCV'24): real raindrops with focus blur, BR (blur + rain), real (docs/datasets.md).
 
 Drop/<scene>/<frame> -> Clear/<scene>/<frame> (the official loader swaps /Drop/ for /Clear/); Blur/ is the
 third element of the triplet whose role is unconfirmed, so it is not indexed. Scenes are the groups.

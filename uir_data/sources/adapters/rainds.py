@@ -1,4 +1,4 @@
-"""RainDS (CVPR'21): rain streaks (RS), raindrops (RD) and both (RSD), synthetic and real (real_datasets.md §11).
+"""RainDS (CVPR'21): rain streaks (RS), raindrops (RD) and both (RSD), synthetic and real (docs/datasets.md).
 
 RainDS_syn renames per category (`rd-N`, `rain-N`, `rd-rain-N` -> `norain-N`, with a `pie-` sub-collection
 whose ids overlap the plain ones, so `pie-` stays in the key); RainDS_real uses identical names. Copies

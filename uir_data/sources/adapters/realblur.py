@@ -1,4 +1,4 @@
-"""RealBlur-J / RealBlur-R (ECCV'20): real camera blur (real_datasets.md §5).
+"""RealBlur-J / RealBlur-R (ECCV'20): real camera blur (docs/datasets.md).
 
 J is camera JPEG (blur + JPEG: BJ); R comes from RAW (no JPEG: MB). Pairs and splits come from the
 official lists `RealBlur_{J,R}_{train,test}_list.txt` (GT first, trailing space). Blur and GT are only

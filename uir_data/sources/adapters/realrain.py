@@ -1,4 +1,4 @@
-"""SynRain-13k (synthetic) and RealRain-1k (real, low and high density) rain streaks, RS (real_datasets.md §10).
+"""SynRain-13k (synthetic) and RealRain-1k (real, low and high density) rain streaks, RS (docs/datasets.md).
 
 Both ship as {train,test}/{input,target} with identical names.
 """

@@ -1,4 +1,4 @@
-"""REDS (deblurring part): MB from `*_blur`, blur+JPEG (BJ) from `*_blur_jpeg`, synthetic (real_datasets.md §3).
+"""REDS (deblurring part): MB from `*_blur`, blur+JPEG (BJ) from `*_blur_jpeg`, synthetic (docs/datasets.md).
 
 `blur_jpeg` files are .jpg while the sharp frames are .png, so pairing is on the stem. NAFNet's preparation
 script flattens clips in place to `000_00000000.png`; both the nested and the flat layout are accepted.

@@ -1,4 +1,4 @@
-"""RESIDE (ITS / OTS / SOTS and the RESIDE-beta OTS subset): synthetic haze, H (real_datasets.md §8).
+"""RESIDE (ITS / OTS / SOTS and the RESIDE-beta OTS subset): synthetic haze, H (docs/datasets.md).
 
 Many hazy images per clear image (ITS x10, OTS x35): the GT id is the name before the first `_`, and the
 haze parameters in the rest of the name (ITS `<id>_<k>_<beta>`, OTS/SOTS-outdoor `<id>_<A>_<beta>`) go to

@@ -1,4 +1,4 @@
-"""RSBlur (ECCV'22): real motion blur (MB, real) and its frame-averaged synthetic twin (real_datasets.md §4).
+"""RSBlur (ECCV'22): real motion blur (MB, real) and its frame-averaged synthetic twin (docs/datasets.md).
 
 Pairs come only from the authors' lists (datalist/RSBlur/*.txt, GT first); the additional synthetic list
 is left out, since the authors say it must not be used as real training data.

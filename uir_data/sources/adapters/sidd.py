@@ -1,4 +1,4 @@
-"""SIDD (Smartphone Image Denoising Dataset): real camera noise, RN (real_datasets.md §1).
+"""SIDD (Smartphone Image Denoising Dataset): real camera noise, RN (docs/datasets.md).
 
 Medium and Small sRGB share one layout: scene folders under Data/ holding NOISY and GT files side by side
 (Medium prefixes both with the 4-digit instance number, Small does not). The validation and benchmark

@@ -1,4 +1,4 @@
-"""Synthetic snow sets, S: Snow100K, SRRS and CSD (real_datasets.md §14-16).
+"""Synthetic snow sets, S: Snow100K, SRRS and CSD (docs/datasets.md).
 
 - Snow100K: the training tarball extracts to all/{synthetic,gt,mask}; the test tarball keeps its author's
   absolute path media/jdway/GameSSD/overlapping/test/Snow100K-{S,M,L}/ (many repos move it to test/).
