@@ -76,7 +76,7 @@ def test_poisson_variance_is_proportional_to_signal_in_linear_light(make_flat):
 
 
 def test_poisson_strength_does_not_depend_on_image_content(make_flat):
-    # BasicSR derives λ from the count of distinct values (pitfall P9); here a flat and a busy image get the
+    # BasicSR derives λ from the count of distinct values; here a flat and a busy image get the
     # same noise at the same pixel value.
     flat = make_flat(64, 256, 0.5)
     busy = flat.copy()

@@ -21,7 +21,7 @@ def test_chain_goes_through_low_resolution_and_back():
             assert [200 // s, 300 // s] in [op["size"] for op in ops if op["op"] == "DS"]
             for op in ops:
                 if op["op"] == "GN" and op["kind"] == "poisson":
-                    assert op["photons"] == 256.0  # explicit, never derived from the image (P9)
+                    assert op["photons"] == 256.0  # explicit, never derived from the image
 
 
 def test_strong_preset_uses_lower_jpeg_quality_for_the_same_draw():

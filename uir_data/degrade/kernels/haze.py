@@ -5,7 +5,7 @@ whatever domain the caller passes (H uses sRGB values as RESIDE does; LHRS linea
 can be downloaded on the build machines: H reads relative depth from the image itself
 (kernels/depth_prior.py); the row profile and the uniform field here are the depth-free fallbacks, and
 smooth low-frequency heterogeneity modulates the extinction (as hgupta01's Perlin-modulated fog does).
-Depth is relative and normalised to [0, 1] with the sky at 1 (pitfall P15).
+Depth is relative and normalised to [0, 1] with the sky at 1: β sets the scale, so only depth ratios matter.
 """
 
 from __future__ import annotations

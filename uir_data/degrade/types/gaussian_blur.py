@@ -3,8 +3,7 @@
 34 levels, each family ordered by increasing blur: σ grows, generalized and plateau β shrink (heavier tails =
 wider kernel), sinc cutoff shrinks. σ, sizes and cutoffs are in pixels of the image as degraded, as in
 Real-ESRGAN's kernels (σ ≤ 3 px on 256-px crops), so a level is the same PSF on every source size. Blur runs in
-sRGB like Real-ESRGAN by default; 30 % of samples blur in linear light (lens blur is physical in radiance,
-pitfall P1).
+sRGB like Real-ESRGAN by default; 30 % of samples blur in linear light (lens blur is physical in radiance).
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ Grids (docs/degradations.md): Gaussian σ (8-bit) {5 … 50} in sRGB with a colo
 channel-correlated variant (BSRGAN draws the three 40/40/20; here 60/20/20, colour being the benchmark
 convention). σ stops at 50 because MaskDCPT tests σ 60 and 75 as out-of-distribution noise (paper Table III).
 The benchmark levels σ 15/25/50 (CBSD68, Kodak, McMaster, Urban100; the 5D/12D pins) are always the standard
-colour AWGN. Poisson uses explicit photon counts at full scale in linear light (never a content-dependent λ,
-pitfall P9; gray share 0.4 as in Real-ESRGAN), from 1000 down to 50: below ~50 photons an 8-bit image keeps
+colour AWGN. Poisson uses explicit photon counts at full scale in linear light (never a content-dependent λ
+derived from the image; gray share 0.4 as in Real-ESRGAN), from 1000 down to 50: below ~50 photons an 8-bit image keeps
 fewer than 50 grey levels (posterised) and the sRGB encode of shot noise darkens it by more than 5 DN.
 Salt-and-pepper: fraction p with salt ratio 0.5, achromatic or per channel. Noise is not scaled with image
-size (P11).
+size: σ and photon counts are per pixel whatever the resolution.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 offset per sample: real images are cropped and resized after compression, so block edges are not always at
 multiples of 8 from the top-left corner. The q50 level is the JPEG benchmark protocol (OpenCV imencode at q 50
 on the whole image: CBSD68, Kodak, McMaster, Urban100), so its grid stays at the top-left. Backend and
-versions are recorded because the same q gives other bytes in another codec (pitfall P14).
+versions are recorded because the same q gives other bytes in another codec.
 """
 
 from __future__ import annotations

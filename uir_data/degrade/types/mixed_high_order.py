@@ -4,7 +4,8 @@ Two rounds of [blur -> random resize -> Gaussian or Poisson noise -> JPEG], then
 JPEG in random order, then bicubic back to the input size so LQ and GT share one size. Six levels: s ∈ {2, 4}
 × strength {mild (StableSR-like round 1), standard (Real-ESRGAN x4plus yml), strong (JPEG [20, 80], noise
 σ [5, 35])}. Kernel widths and sinc cutoffs are in pixels of the image as degraded, as in Real-ESRGAN; the Poisson
-term uses a fixed 256 photons at full scale (not BasicSR's content-dependent λ, pitfall P9).
+term uses a fixed 256 photons at full scale (not BasicSR's content-dependent λ, which gives a flat and a busy
+image different noise at the same pixel value).
 
 Every continuous draw is lo + u·(hi - lo) with u drawn in the same order at every level, so one rng state
 gives a stronger degradation at a stronger level (the probabilities of each branch do not depend on level).
