@@ -36,8 +36,8 @@ import numpy as np
 from experiments.confusion import confusion
 from experiments.report import (
     aggregate,
-    equal_finetune_curves,
     equal_finetune_table,
+    extra_arm_curves,
     long_finetune_table,
     markdown_tables,
     short_pretrain_row,
@@ -279,13 +279,14 @@ def main(argv: list[str] | None = None) -> int:
     spent = add_to_clock(out, "pretrain_s", clock["pretrain_s"])
     start = time.time()
     pre_dir, short_dir = out / "runs" / "pretrain", out / "runs" / f"pretrain-{first}"
+    short = first if first < P else None  # the first chunk, when pre-training went past it
     planned = []
     for seed in range(args.seeds):
         planned.append((f"ft-scratch-s{seed}", "finetune", P + F, seed, None))
         planned.append((f"ft-pretrained-s{seed}", "finetune", F, seed, pre_dir))
         planned.append((f"ft-scratch{F}-s{seed}", "finetune", F, seed, None))  # equal fine-tuning steps
-        if first < P:
-            planned.append((f"ft-pretrained{first}-s{seed}", "finetune", F, seed, short_dir))
+        if short is not None:
+            planned.append((f"ft-pretrained{short}-s{seed}", "finetune", F, seed, short_dir))
         if args.long_finetune:  # the scratch arm's budget, from the pre-trained encoder
             planned.append((f"ft-pretrained-long-s{seed}", "finetune", P + F, seed, pre_dir))
     jobs: list[tuple[str, list[str], str | None]] = []
@@ -302,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     scores = {name: evaluate_on_test(runner, out, name) for name, *_ in planned}
     classifier = {"pretrain": evaluate_on_test(runner, out, "pretrain")}
-    if first < P:
-        classifier[f"pretrain-{first}"] = evaluate_on_test(runner, out, f"pretrain-{first}")
+    if short is not None:
+        classifier[f"pretrain-{short}"] = evaluate_on_test(runner, out, f"pretrain-{short}")
     confusion_test = confusion(pre_dir, [out / "data" / "test"], "test", 0)  # whole tiles, as evaluate
     clock["evaluate_s"] = time.time() - start
     spent = add_to_clock(out, "evaluate_s", clock["evaluate_s"])
@@ -314,13 +315,13 @@ def main(argv: list[str] | None = None) -> int:
                                test_accuracy_per_type={k: {t: e.get("accuracy") for t, e in v["types"].items()}
                                                        for k, v in classifier.items()},
                                test_confusion=confusion_test)
-    if first < P:
-        results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, first, F)
-    results["equal_finetune"] = equal_finetune_table(scores, args.seeds, F, P, first if first < P else None)
+    if short is not None:
+        results["short_pretrain"] = short_pretrain_row(out, scores, args.seeds, short, F)
+    results["equal_finetune"] = equal_finetune_table(scores, args.seeds, F, P, short)
     if args.long_finetune:
         results["long_finetune"] = long_finetune_table(scores, args.seeds, P + F, P)
     results["val_psnr_curves"].update(
-        equal_finetune_curves(out, args.seeds, F, first if first < P else None, args.long_finetune))
+        extra_arm_curves(out, args.seeds, F, short, args.long_finetune))
     results.update(
         settings={"pretrain_steps": P, "first_pretrain_chunk": first, "pretrain_chunk": args.pretrain_chunk,
                   "max_pretrain_steps": args.max_pretrain_steps, "target_accuracy": args.target_accuracy,

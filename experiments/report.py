@@ -49,7 +49,7 @@ def aggregate(out: Path, scores: dict[str, dict], seeds: int, pretrain_steps: in
     per_type = {}
     for record in _val_records(pre)[-1:]:
         per_type = {k: v.get("accuracy") for k, v in record.get("types", {}).items()}
-    curves = {arm: [_curve(out / "runs" / f"ft-{arm}-s{s}") for s in range(seeds)] for arm in ARMS}
+    curves = {arm: _arm_curves(out, f"ft-{arm}", seeds) for arm in ARMS}
     val_input = [r["psnr_input"] for r in _val_records(out / "runs" / "ft-scratch-s0")[-1:]]
     return {
         "test_pairs": first["pairs"], "types": types, "table": table,
@@ -111,19 +111,21 @@ def _paired_rows(scores: dict[str, dict], seeds: int, base_prefix: str, arms: di
     return table
 
 
-def equal_finetune_curves(out: Path, seeds: int, finetune_steps: int, short_steps: int | None,
-                          long_finetune: bool = False) -> dict:
-    """Held-out PSNR curves of the other fine-tuning arms, for the plot: {"scratch-equal": [one per seed],
-    "pretrained-short": [...] when a short pre-training was kept, "pretrained-long": [...] when run}."""
-    def arm(prefix: str) -> list[dict[str, float]]:
-        return [_curve(out / "runs" / f"{prefix}-s{s}") for s in range(seeds)]
-
-    curves = {"scratch-equal": arm(f"ft-scratch{finetune_steps}")}
+def extra_arm_curves(out: Path, seeds: int, finetune_steps: int, short_steps: int | None,
+                     long_finetune: bool = False) -> dict:
+    """Held-out PSNR curves of the arms beyond aggregate's two, for the plot: {"scratch-equal": [one per
+    seed], "pretrained-short": [...] when a short pre-training was kept, "pretrained-long": [...] when run}."""
+    curves = {"scratch-equal": _arm_curves(out, f"ft-scratch{finetune_steps}", seeds)}
     if short_steps is not None:
-        curves["pretrained-short"] = arm(f"ft-pretrained{short_steps}")
+        curves["pretrained-short"] = _arm_curves(out, f"ft-pretrained{short_steps}", seeds)
     if long_finetune:
-        curves["pretrained-long"] = arm("ft-pretrained-long")
+        curves["pretrained-long"] = _arm_curves(out, "ft-pretrained-long", seeds)
     return curves
+
+
+def _arm_curves(out: Path, prefix: str, seeds: int) -> list[dict[str, float]]:
+    """One held-out PSNR curve per seed of the runs OUT/runs/PREFIX-sN."""
+    return [_curve(out / "runs" / f"{prefix}-s{s}") for s in range(seeds)]
 
 
 def _val_records(run_dir: Path) -> list[dict]:
@@ -244,10 +246,9 @@ def write_plots(results: dict, target: Path) -> list[Path]:
                                short if total else 0, PALETTE[1]))
         shown.append(_band(f"pre-trained {offset} + {finetune} steps", curves["pretrained"], offset if total else 0,
                            PALETTE[3]))
-        if "pretrained-long" in curves:
-            long_steps = (results.get("long_finetune") or {}).get("finetune_steps", results["finetune_steps"]["scratch"])
-            shown.append(_band(f"pre-trained {offset} + {long_steps} steps", curves["pretrained-long"],
-                               offset if total else 0, PALETTE[4]))
+        if "pretrained-long" in curves:  # fine-tuned for the scratch arm's budget, by definition
+            shown.append(_band(f"pre-trained {offset} + {results['finetune_steps']['scratch']} steps",
+                               curves["pretrained-long"], offset if total else 0, PALETTE[4]))
         if input_psnr is not None:
             right = float(max(max(series.steps) for series in shown))
             shown.append(Series("input (degraded)", [0.0, right], [input_psnr] * 2, PALETTE[7]))

@@ -32,7 +32,7 @@ from uir_data.errors import UsageError
 from uir_data.hub import verify_export
 from uir_data.hub.layout import export_shards
 from uir_data.image_io import decode_rgb, image_size
-from uir_data.leakage import Fingerprint, SplitRows, find_leaks, perceptual_hashes, split_rows
+from uir_data.leakage import Fingerprint, find_leaks, perceptual_hashes, split_rows
 from uir_data.manifest import (
     COLUMNS,
     META_TAXONOMY,
@@ -360,7 +360,7 @@ def verify_manifest(
         near_duplicates = not quick if near_duplicates is None else near_duplicates
         test_sets = _recipe_test_sets(root)
         # The near-duplicate guard decodes one GT per distinct digest: fingerprinted from the bytes read here.
-        split: SplitRows = split_rows(table, test_sets)
+        split = split_rows(table, test_sets)
         to_fingerprint = split.fingerprinted_files() if near_duplicates and not quick else set()
         checks = _files_to_check(rows, report, full=full, to_fingerprint=to_fingerprint)
         fingerprints: dict[str, Fingerprint] = {}

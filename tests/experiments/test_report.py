@@ -104,7 +104,7 @@ def test_equal_finetune_table_pairs_each_arm_with_scratch_by_seed():
 
 
 def test_the_fine_tuning_plot_draws_every_arm(tmp_path):
-    from experiments.report import equal_finetune_curves, short_pretrain_row
+    from experiments.report import extra_arm_curves, short_pretrain_row
 
     write_runs(tmp_path, seeds=2)
     for name in ("ft-scratch50", "ft-pretrained100"):
@@ -122,14 +122,14 @@ def test_the_fine_tuning_plot_draws_every_arm(tmp_path):
     results["short_pretrain"] = short_pretrain_row(tmp_path, by_run, 2, 100, 50)
     two_arms = cv2.imread(str(write_plots(results, tmp_path / "two")[1]))
 
-    extra = equal_finetune_curves(tmp_path, 2, 50, 100)
+    extra = extra_arm_curves(tmp_path, 2, 50, 100)
     assert sorted(extra) == ["pretrained-short", "scratch-equal"]
     assert extra["scratch-equal"][1] == {"25": 20.5, "50": 21.0}  # seed 1's curve, keyed by step
     results["val_psnr_curves"].update(extra)
     four_arms = cv2.imread(str(write_plots(results, tmp_path / "four")[1]))
     assert four_arms.shape == two_arms.shape
     assert (four_arms != two_arms).any(axis=2).sum() > 500  # two more bands and their legend entries
-    assert equal_finetune_curves(tmp_path, 2, 50, None).keys() == {"scratch-equal"}
+    assert extra_arm_curves(tmp_path, 2, 50, None).keys() == {"scratch-equal"}
 
 
 def test_long_finetune_table_pairs_the_pretrained_arm_with_scratch_at_the_same_budget(tmp_path):
